@@ -1,0 +1,28 @@
+# Two entry points for a fresh machine with Python 3.11 and make: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint check-content
+
+$(BIN)/portage-bot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/portage-bot
+
+# Creates the environment, applies migrations and runs the bot (TELEGRAM_BOT_TOKEN from .env).
+run: install
+	$(BIN)/portage-bot db upgrade
+	$(BIN)/portage-bot run
+
+# Creates the environment and runs the whole suite: lint, content check, tests.
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/portage-bot content check
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,0 +1,1 @@
+"""Portage companion bot: the activity chart and diary carried between home visits."""

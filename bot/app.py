@@ -1,0 +1,131 @@
+"""Building the application: one factory, everything injected (settings, clock, HTTP request)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.activities import load_library
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, require_token
+from bot.context import BotApplication, BotContext, Services
+from bot.db import make_engine, make_sessionmaker
+from bot.migrate import upgrade_to_head
+from bot.texts import CONTENT_DIR, Texts
+from handlers import (
+    access,
+    awaiting,
+    diary_notes,
+    enrolment,
+    errors,
+    fallback,
+    help,
+    pause,
+    reminder_answers,
+    reminder_time,
+    today,
+    week,
+)
+from jobs import enqueue_reminders, send_outbox
+
+log = logging.getLogger(__name__)
+
+# Registration order matters inside the conversation group: the first match wins, so the
+# specific conversations come first and `fallback` last.
+HANDLER_MODULES = (
+    access,
+    awaiting,
+    enrolment,
+    reminder_time,
+    reminder_answers,
+    today,
+    week,
+    pause,
+    help,
+    diary_notes,
+    fallback,
+    errors,
+)
+
+OUTBOX_DRAIN_SECONDS = 1.0
+
+
+def file_url_for(base_url: str) -> str:
+    """Telegram serves files from `/file/bot<token>` beside `/bot<token>`."""
+    head, separator, tail = base_url.rstrip("/").rpartition("/bot")
+    return f"{head}/file/bot{tail}" if separator else f"{base_url.rstrip('/')}/file/bot"
+
+
+def build_services(settings: Settings, clock: Clock) -> Services:
+    engine = make_engine(settings.database_url)
+    return Services(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        texts=Texts(CONTENT_DIR),
+        library=load_library(CONTENT_DIR / "activities"),
+    )
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    run_jobs: bool = True,
+) -> BotApplication:
+    """A ready Application. Tests pass a ManualClock and `run_jobs=False`, and drive the ticks."""
+    token = require_token(settings)
+    services = build_services(settings, clock or SystemClock())
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_url_for(settings.telegram_api_base_url))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        # Replies retry once after a 429 rather than fail the parent's tap.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=20, max_retries=1))
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        # The outbox sends several messages at once; replies must not queue behind them.
+        builder = builder.connection_pool_size(32).pool_timeout(10)
+    application: BotApplication = builder.build()  # type: ignore[assignment]
+    application.bot_data["services"] = services
+    application.bot_data["outbox_sender"] = send_outbox.OutboxSender(services, application.bot)
+    application.bot_data["run_jobs"] = run_jobs
+    for module in HANDLER_MODULES:
+        module.register(application)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    services: Services = application.bot_data["services"]
+    await upgrade_to_head(services.engine)
+    await application.bot.set_my_commands(help.command_menu(services.texts))
+    if application.bot_data["run_jobs"]:
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(
+            enqueue_reminders.tick,
+            interval=services.settings.tick_seconds,
+            first=1,
+            name="enqueue_reminders",
+        )
+        application.job_queue.run_repeating(
+            send_outbox.drain,
+            interval=OUTBOX_DRAIN_SECONDS,
+            first=2,
+            name="send_outbox",
+        )
+    log.info("bot ready")
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    services: Services = application.bot_data["services"]
+    await services.engine.dispose()

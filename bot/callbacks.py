@@ -1,0 +1,115 @@
+"""Callback data: short, versioned strings, built and parsed only here.
+
+Explicit strings (not PTB's in-memory arbitrary callback data) keep buttons working across a
+restart and on another instance. Every handler still re-checks that the user may act on what the
+data names: data comes from the client and can be forged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+ANSWER = re.compile(r"^a1:(\d{1,12}):(\d{8}):([yln]|\d)$")
+ADD_NOTE = re.compile(r"^an1:(\d{8})$")
+NOTE_CATEGORY = re.compile(r"^n1:(\d{1,12}):([sqn])$")
+CONSENT = re.compile(r"^c1:([yn])$")
+REMINDER_TIME = re.compile(r"^t1:(\d{4}|typed)$")
+REMINDER_DAYS = re.compile(r"^d1:(daily|weekdays)$")
+PAUSE = re.compile(r"^p1:(7|14|date|open)$")
+
+# Patterns for CallbackQueryHandler: each handler sees only its own prefix.
+ANSWER_PREFIX = r"^a1:"
+ADD_NOTE_PREFIX = r"^an1:"
+NOTE_CATEGORY_PREFIX = r"^n1:"
+CONSENT_PREFIX = r"^c1:"
+REMINDER_TIME_PREFIX = r"^t1:"
+REMINDER_DAYS_PREFIX = r"^d1:"
+PAUSE_PREFIX = r"^p1:"
+
+
+@dataclass(frozen=True)
+class AnswerTap:
+    target_id: int
+    day: date
+    code: str
+
+
+def _day(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def answer(target_id: int, day: date, code: str) -> str:
+    return f"a1:{target_id}:{day:%Y%m%d}:{code}"
+
+
+def parse_answer(data: str | None) -> AnswerTap | None:
+    match = ANSWER.match(data or "")
+    if not match or (day := _day(match.group(2))) is None:
+        return None
+    return AnswerTap(int(match.group(1)), day, match.group(3))
+
+
+def add_note(day: date) -> str:
+    return f"an1:{day:%Y%m%d}"
+
+
+def parse_add_note(data: str | None) -> date | None:
+    match = ADD_NOTE.match(data or "")
+    return _day(match.group(1)) if match else None
+
+
+def note_category(note_id: int, code: str) -> str:
+    return f"n1:{note_id}:{code}"
+
+
+def parse_note_category(data: str | None) -> tuple[int, str] | None:
+    match = NOTE_CATEGORY.match(data or "")
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def consent(agreed: bool) -> str:
+    return "c1:y" if agreed else "c1:n"
+
+
+def parse_consent(data: str | None) -> bool | None:
+    match = CONSENT.match(data or "")
+    return match.group(1) == "y" if match else None
+
+
+def reminder_time(choice: time | None) -> str:
+    return f"t1:{choice:%H%M}" if choice else "t1:typed"
+
+
+def parse_reminder_time(data: str | None) -> time | str | None:
+    """A time, the string "typed" (the user will type one), or None for bad data."""
+    match = REMINDER_TIME.match(data or "")
+    if not match:
+        return None
+    value = match.group(1)
+    if value == "typed":
+        return value
+    hour, minute = int(value[:2]), int(value[2:])
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def reminder_days(days: str) -> str:
+    return f"d1:{days}"
+
+
+def parse_reminder_days(data: str | None) -> str | None:
+    match = REMINDER_DAYS.match(data or "")
+    return match.group(1) if match else None
+
+
+def pause(choice: str) -> str:
+    return f"p1:{choice}"
+
+
+def parse_pause(data: str | None) -> str | None:
+    match = PAUSE.match(data or "")
+    return match.group(1) if match else None

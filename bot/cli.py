@@ -1,0 +1,268 @@
+"""The `portage-bot` command: run the bot, migrate, invite families, set plans, check content."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import httpx
+import typer
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.activities import Area, LibraryError, TargetContent, load_library
+from bot.clock import SystemClock, local_date
+from bot.config import MissingTokenError, Settings, require_token
+from bot.content_check import check_content
+from bot.db import make_engine, make_sessionmaker
+from bot.enrolment import EnrolmentError, create_family, issue_family_invite
+from bot.migrate import upgrade_to_head
+from bot.models import Family, Staff
+from bot.plans import PlanError, TargetSpec, plan_on, set_plan, specs_from_ids
+from bot.texts import CONTENT_DIR
+
+app = typer.Typer(help="Portage companion bot.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+invite_app = typer.Typer(help="Invitation links.", no_args_is_help=True)
+plan_app = typer.Typer(help="A child's plan of targets.", no_args_is_help=True)
+visitor_app = typer.Typer(help="Home visitors.", no_args_is_help=True)
+content_app = typer.Typer(help="The activity library and message templates.", no_args_is_help=True)
+for sub_app, name in (
+    (db_app, "db"),
+    (invite_app, "invite"),
+    (plan_app, "plan"),
+    (visitor_app, "visitor"),
+    (content_app, "content"),
+):
+    app.add_typer(sub_app, name=name)
+
+T = TypeVar("T")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _with_session(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+    """Migrate, run `work` in one transaction, and dispose of the engine."""
+    settings = Settings()
+
+    async def _run() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+            async with make_sessionmaker(engine).begin() as session:
+                return await work(session, settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_run())
+
+
+@app.command()
+def run() -> None:
+    """Run the bot (long polling). Applies database migrations first."""
+    from bot.app import build_application
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL, and the URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        application = build_application(settings)
+    except MissingTokenError as error:
+        _fail(str(error))
+    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    settings = Settings()
+
+    async def _upgrade() -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_upgrade())
+    typer.echo("Database is up to date.")
+
+
+def _bot_username(settings: Settings) -> str:
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    token = require_token(settings)
+    response = httpx.get(f"{settings.telegram_api_base_url.rstrip('/')}{token}/getMe", timeout=10)
+    response.raise_for_status()
+    return str(response.json()["result"]["username"])
+
+
+@invite_app.command("family")
+def invite_family(
+    child: Annotated[str | None, typer.Option(help="The child's first name or nickname.")] = None,
+    family: Annotated[
+        int | None, typer.Option(help="Invite another carer to this existing family.")
+    ] = None,
+    visitor: Annotated[int | None, typer.Option(help="The home visitor's id.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="The family's time zone.")] = None,
+) -> None:
+    """Print a single-use invitation link for a parent or carer."""
+    if (child is None) == (family is None):
+        _fail("give either --child for a new family or --family for another carer")
+    clock = SystemClock()
+    try:
+        username = _bot_username(Settings())
+    except (MissingTokenError, httpx.HTTPError, KeyError) as error:
+        _fail(f"cannot find the bot's username (set TELEGRAM_BOT_USERNAME): {error}")
+
+    async def _invite(session: AsyncSession, settings: Settings) -> tuple[int, str, object]:
+        family_id = family
+        if family_id is None:
+            assert child is not None
+            created = await create_family(
+                session,
+                clock,
+                child_name=child,
+                visitor_id=visitor,
+                timezone=timezone or settings.default_timezone,
+            )
+            family_id = created.id
+        issued = await issue_family_invite(
+            session, clock, family_id=family_id, ttl_days=settings.invite_ttl_days
+        )
+        return family_id, issued.code, issued.expires_at_utc
+
+    try:
+        family_id, code, expires = _with_session(_invite)
+    except EnrolmentError as error:
+        _fail(str(error))
+    typer.echo(f"Family {family_id}: https://t.me/{username}?start={code}")
+    typer.echo(f"Single use; expires {expires:%Y-%m-%d %H:%M} UTC.")
+
+
+@visitor_app.command("add")
+def visitor_add(name: str, timezone: Annotated[str | None, typer.Option()] = None) -> None:
+    """Register a home visitor (their Telegram sign-in comes with visitor invites)."""
+
+    async def _add(session: AsyncSession, settings: Settings) -> int:
+        staff = Staff(
+            name=name.strip(),
+            role="visitor",
+            timezone=timezone or settings.default_timezone,
+            created_at_utc=SystemClock().now(),
+        )
+        session.add(staff)
+        await session.flush()
+        return staff.id
+
+    typer.echo(f"Visitor {_with_session(_add)} added.")
+
+
+def _custom_specs(path: Path) -> list[TargetSpec]:
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        if not isinstance(entries, list):
+            entries = [entries]
+        return [TargetSpec(content=TargetContent.model_validate(entry)) for entry in entries]
+    except (OSError, yaml.YAMLError, ValueError) as error:
+        raise PlanError(f"{path}: {error}") from error
+
+
+@plan_app.command("set")
+def plan_set(
+    family: Annotated[int, typer.Argument(help="The family's id.")],
+    activity: Annotated[
+        list[str] | None, typer.Option(help="A library activity id; repeat for several.")
+    ] = None,
+    custom_file: Annotated[
+        Path | None,
+        typer.Option(help="YAML list of custom targets: title, target, criterion, steps, ..."),
+    ] = None,
+    starts: Annotated[
+        str | None, typer.Option(help="First day, YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Set a family's plan: one to four targets, from the library and/or written by the visitor."""
+    clock = SystemClock()
+
+    async def _set(session: AsyncSession, settings: Settings) -> tuple[int, date]:
+        specs = specs_from_ids(load_library(CONTENT_DIR / "activities"), activity or [])
+        if custom_file is not None:
+            specs += _custom_specs(custom_file)
+        found = await session.get(Family, family)
+        if found is None:
+            raise PlanError(f"there is no family with id {family}")
+        starts_on = (
+            date.fromisoformat(starts) if starts else local_date(clock.now(), found.timezone)
+        )
+        plan = await set_plan(session, clock, family_id=family, targets=specs, starts_on=starts_on)
+        return len(plan.targets), starts_on
+
+    try:
+        count, starts_on = _with_session(_set)
+    except (PlanError, ValueError) as error:
+        _fail(str(error))
+    typer.echo(f"Plan for family {family}: {count} target(s) from {starts_on:%Y-%m-%d}.")
+
+
+@plan_app.command("show")
+def plan_show(family: Annotated[int, typer.Argument(help="The family's id.")]) -> None:
+    """Show the plan in force today."""
+
+    async def _show(session: AsyncSession, settings: Settings) -> list[str]:
+        found = await session.get(Family, family)
+        if found is None:
+            raise PlanError(f"there is no family with id {family}")
+        plan = await plan_on(session, family, local_date(SystemClock().now(), found.timezone))
+        if plan is None:
+            return ["No plan yet."]
+        return [f"From {plan.starts_on:%Y-%m-%d}:"] + [
+            f"  {target.position}. {target.title} ({target.activity_id or 'custom'}): "
+            f"{target.criterion_text}"
+            for target in plan.targets
+        ]
+
+    try:
+        lines = _with_session(_show)
+    except PlanError as error:
+        _fail(str(error))
+    typer.echo("\n".join(lines))
+
+
+@content_app.command("check")
+def content_check() -> None:
+    """Validate the activity library and render every message within Telegram's limits."""
+    problems = check_content(CONTENT_DIR)
+    for problem in problems:
+        typer.echo(f"- {problem}", err=True)
+    if problems:
+        _fail(f"{len(problems)} problem(s) in content/")
+    library = load_library(CONTENT_DIR / "activities")
+    typer.echo(f"Content OK: {len(library)} activities, every message within Telegram's limits.")
+
+
+@content_app.command("list")
+def content_list(area: Annotated[Area | None, typer.Option()] = None) -> None:
+    """List the library's activities."""
+    try:
+        library = load_library(CONTENT_DIR / "activities")
+    except LibraryError as error:
+        _fail(str(error))
+    for activity in library:
+        if area is None or activity.area == area:
+            typer.echo(f"{activity.id:26} {activity.area.value:24} {activity.title}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,54 @@
+"""Configuration from the environment or a `.env` file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment; names match the README's table."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str = Field(default="", repr=False)
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str = ""
+    database_url: str = "sqlite+aiosqlite:///./portage.db"
+    default_timezone: str = "Europe/London"
+    # A reminder missed while the bot was down is still sent if it is at most this late.
+    catch_up_window_minutes: int = Field(default=180, ge=0)
+    invite_ttl_days: int = Field(default=14, ge=1)
+    # How often the scheduler ticks; the database decides what is due, so this is only latency.
+    tick_seconds: float = Field(default=30.0, gt=0)
+    # The share of Telegram's 30 messages a second the outbox may use, leaving room for replies.
+    outbox_messages_per_second: float = Field(default=25.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @property
+    def database_is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+class MissingTokenError(RuntimeError):
+    """Raised when the bot is asked to run without TELEGRAM_BOT_TOKEN."""
+
+
+def require_token(settings: Settings) -> str:
+    if not settings.telegram_bot_token.strip():
+        raise MissingTokenError(
+            "TELEGRAM_BOT_TOKEN is not set: put it in the environment or in .env "
+            "(see .env.example)."
+        )
+    return settings.telegram_bot_token.strip()

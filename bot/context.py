@@ -1,0 +1,56 @@
+"""The typed CallbackContext handlers and jobs receive: `context.db()`, `context.texts`, ..."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.activities import ActivityLibrary
+from bot.clock import Clock
+from bot.config import Settings
+from bot.texts import Texts
+
+
+@dataclass
+class Services:
+    """What the bot is built from; one per application, created by build_application."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    texts: Texts
+    library: ActivityLibrary
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """One per update; `handlers.access` fills in who the user is before any handler runs."""
+
+    carer_id: int | None = None
+    family_id: int | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+    def db(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A session in a transaction, committed when the block ends without error."""
+        return self.services.sessions.begin()
+
+    @property
+    def texts(self) -> Texts:
+        return self.services.texts
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+
+BotApplication = Application[ExtBot, BotContext, dict, dict, dict, object]

@@ -1,0 +1,283 @@
+"""The family's diary: how each target went each day, and the carers' notes, photos and voices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, local_date
+from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Plan, Target
+from bot.plans import plan_on
+
+ANSWERS = {"y": "yes", "l": "a_little", "n": "not_today"}
+PRACTISED = {"yes", "a_little", "tries"}
+NOTE_KINDS = ("text", "photo", "voice", "video", "document")
+NOTE_CATEGORIES = {"s": "new_skill", "q": "question", "n": "note"}
+# Yesterday's buttons still work, so a tired parent can fill in the evening they missed.
+DAYS_OPEN = 2
+
+
+class AnswerOutcome(StrEnum):
+    SAVED = "saved"
+    DAY_CLOSED = "day_closed"
+    NOT_YOURS = "not_yours"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class TargetDay:
+    """One target on one day, as the parent sees it on a day card."""
+
+    target_id: int
+    position: int
+    title: str
+    target_text: str
+    criterion_text: str
+    tries: int | None
+    steps: list[str]
+    materials: list[str]
+    tip: str
+    answer: str | None = None
+    tries_succeeded: int | None = None
+
+
+@dataclass(frozen=True)
+class DayCard:
+    family_id: int
+    child_name: str
+    local_date: date
+    is_today: bool
+    targets: list[TargetDay] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TargetWeek:
+    title: str
+    tries: int | None
+    days: list[tuple[date, str | None, int | None]]
+    practised_days: int
+
+
+@dataclass(frozen=True)
+class WeekView:
+    child_name: str
+    first_day: date
+    today: date
+    targets: list[TargetWeek]
+    notes: int
+    new_things: int
+
+
+def today_for(family: Family, clock: Clock) -> date:
+    return local_date(clock.now(), family.timezone)
+
+
+def is_open(day: date, today: date) -> bool:
+    return today - timedelta(days=DAYS_OPEN - 1) <= day <= today
+
+
+async def day_card(session: AsyncSession, family: Family, day: date, today: date) -> DayCard:
+    plan = await plan_on(session, family.id, day)
+    if plan is None or not plan.targets:
+        return DayCard(family.id, family.child_name, day, day == today, [])
+    answers = {
+        answer.target_id: answer
+        for answer in await session.scalars(
+            select(DiaryAnswer).where(
+                DiaryAnswer.family_id == family.id, DiaryAnswer.local_date == day
+            )
+        )
+    }
+    targets = []
+    for target in plan.targets:
+        recorded = answers.get(target.id)
+        targets.append(
+            TargetDay(
+                target_id=target.id,
+                position=target.position,
+                title=target.title,
+                target_text=target.target_text,
+                criterion_text=target.criterion_text,
+                tries=target.criterion_tries,
+                steps=list(target.steps),
+                materials=list(target.materials),
+                tip=target.tip,
+                answer=recorded.answer if recorded else None,
+                tries_succeeded=recorded.tries_succeeded if recorded else None,
+            )
+        )
+    return DayCard(family.id, family.child_name, day, day == today, targets)
+
+
+def _parse_answer(code: str, tries: int | None) -> tuple[str, int | None] | None:
+    if code in ANSWERS:
+        return ANSWERS[code], None
+    if tries is not None and code.isdigit() and 0 <= int(code) <= tries:
+        return "tries", int(code)
+    return None
+
+
+async def record_answer(
+    session: AsyncSession,
+    clock: Clock,
+    carer: Carer,
+    *,
+    target_id: int,
+    day: date,
+    code: str,
+) -> AnswerOutcome:
+    """Record (or change) how a target went on a day. Checks the target is this carer's family's,
+    in the plan of that day, and that the day is still open."""
+    target = await session.get(Target, target_id)
+    if target is None:
+        return AnswerOutcome.INVALID
+    plan = await session.get(Plan, target.plan_id)
+    if plan is None or plan.family_id != carer.family_id:
+        return AnswerOutcome.NOT_YOURS
+    family = await session.get(Family, carer.family_id)
+    assert family is not None
+    today = today_for(family, clock)
+    if day > today:
+        return AnswerOutcome.INVALID
+    if not is_open(day, today):
+        return AnswerOutcome.DAY_CLOSED
+    in_force = await plan_on(session, family.id, day)
+    if in_force is None or in_force.id != plan.id:
+        return AnswerOutcome.INVALID
+    parsed = _parse_answer(code, target.criterion_tries)
+    if parsed is None:
+        return AnswerOutcome.INVALID
+    answer, tries_succeeded = parsed
+    values = {
+        "family_id": family.id,
+        "target_id": target.id,
+        "local_date": day,
+        "answer": answer,
+        "tries_succeeded": tries_succeeded,
+        "answered_by_carer_id": carer.id,
+        "answered_at_utc": clock.now(),
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # Two carers may tap at the same moment: the later tap wins, and neither fails.
+    statement = insert(DiaryAnswer).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["target_id", "local_date"],
+        set_={
+            key: statement.excluded[key] for key in values if key not in ("target_id", "local_date")
+        },
+    )
+    await session.execute(statement)
+    return AnswerOutcome.SAVED
+
+
+async def add_note(
+    session: AsyncSession,
+    clock: Clock,
+    carer: Carer,
+    *,
+    kind: str,
+    text: str | None = None,
+    telegram_file_id: str | None = None,
+    source_message_id: int | None = None,
+    day: date | None = None,
+) -> DiaryNote:
+    if kind not in NOTE_KINDS:
+        raise ValueError(f"unknown note kind {kind!r}")
+    family = await session.get(Family, carer.family_id)
+    assert family is not None
+    note = DiaryNote(
+        family_id=carer.family_id,
+        carer_id=carer.id,
+        local_date=day or today_for(family, clock),
+        kind=kind,
+        text=text,
+        telegram_file_id=telegram_file_id,
+        source_message_id=source_message_id,
+        created_at_utc=clock.now(),
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def set_note_category(
+    session: AsyncSession, carer: Carer, *, note_id: int, code: str
+) -> str | None:
+    """Say what a note is. Returns the category, or None if the note is not this family's."""
+    note = await session.get(DiaryNote, note_id)
+    category = NOTE_CATEGORIES.get(code)
+    if note is None or category is None or note.family_id != carer.family_id:
+        return None
+    note.category = category
+    return category
+
+
+async def update_note_from_edit(
+    session: AsyncSession, carer: Carer, *, source_message_id: int, text: str
+) -> bool:
+    """A carer edited a message they sent us: the note follows the edit."""
+    note = await session.scalar(
+        select(DiaryNote).where(
+            DiaryNote.carer_id == carer.id, DiaryNote.source_message_id == source_message_id
+        )
+    )
+    if note is None:
+        return False
+    note.text = text
+    return True
+
+
+async def week_view(session: AsyncSession, family: Family, today: date) -> WeekView:
+    """Monday to today, per target of today's plan: what was practised, to celebrate it."""
+    first_day = today - timedelta(days=today.weekday())
+    plan = await plan_on(session, family.id, today)
+    targets: list[TargetWeek] = []
+    days = [first_day + timedelta(days=offset) for offset in range((today - first_day).days + 1)]
+    if plan is not None:
+        answers = {
+            (answer.target_id, answer.local_date): answer
+            for answer in await session.scalars(
+                select(DiaryAnswer).where(
+                    DiaryAnswer.family_id == family.id,
+                    DiaryAnswer.local_date >= first_day,
+                    DiaryAnswer.local_date <= today,
+                )
+            )
+        }
+        for target in plan.targets:
+            row = []
+            for day in days:
+                recorded = answers.get((target.id, day))
+                row.append(
+                    (
+                        day,
+                        recorded.answer if recorded else None,
+                        recorded.tries_succeeded if recorded else None,
+                    )
+                )
+            practised = sum(1 for _, answer, _ in row if answer in PRACTISED)
+            targets.append(TargetWeek(target.title, target.criterion_tries, row, practised))
+    notes = list(
+        await session.scalars(
+            select(DiaryNote.category).where(
+                DiaryNote.family_id == family.id,
+                DiaryNote.local_date >= first_day,
+                DiaryNote.local_date <= today,
+            )
+        )
+    )
+    return WeekView(
+        child_name=family.child_name,
+        first_day=first_day,
+        today=today,
+        targets=targets,
+        notes=len(notes),
+        new_things=sum(1 for category in notes if category == "new_skill"),
+    )

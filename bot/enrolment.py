@@ -1,0 +1,158 @@
+"""Enrolment by invitation: issuing single-use invite codes, redeeming them, recording consent."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, as_utc
+from bot.models import Carer, Family, Invite, Staff
+
+# Bumped whenever content/templates/parent/privacy_notice.html.j2 changes in substance.
+PRIVACY_NOTICE_VERSION = "2026-11-v1"
+
+
+class RedeemStatus(StrEnum):
+    ENROLLED = "enrolled"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    ALREADY_ENROLLED = "already_enrolled"
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    code: str
+    family_id: int
+    expires_at_utc: datetime
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    status: RedeemStatus
+    carer_id: int | None = None
+    child_name: str | None = None
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def new_code() -> str:
+    # 24 random bytes = 192 bits; base64url fits Telegram's start parameter ([A-Za-z0-9_-], <= 64).
+    return secrets.token_urlsafe(24)
+
+
+class EnrolmentError(ValueError):
+    """An invite cannot be issued as asked (unknown visitor or family, bad name)."""
+
+
+async def create_family(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    child_name: str,
+    timezone: str,
+    visitor_id: int | None = None,
+) -> Family:
+    child_name = child_name.strip()
+    if not 1 <= len(child_name) <= 60:
+        raise EnrolmentError("the child's first name or nickname must be 1 to 60 characters")
+    if visitor_id is not None:
+        visitor = await session.get(Staff, visitor_id)
+        if visitor is None or visitor.role != "visitor":
+            raise EnrolmentError(f"there is no home visitor with id {visitor_id}")
+    family = Family(
+        child_name=child_name,
+        visitor_id=visitor_id,
+        timezone=timezone,
+        created_at_utc=clock.now(),
+    )
+    session.add(family)
+    await session.flush()
+    return family
+
+
+async def issue_family_invite(
+    session: AsyncSession, clock: Clock, *, family_id: int, ttl_days: int
+) -> IssuedInvite:
+    """One invite per carer: a second carer of the same child gets an invite of their own."""
+    if await session.get(Family, family_id) is None:
+        raise EnrolmentError(f"there is no family with id {family_id}")
+    code = new_code()
+    now = clock.now()
+    invite = Invite(
+        code_sha256=hash_code(code),
+        role="family",
+        family_id=family_id,
+        created_at_utc=now,
+        expires_at_utc=now + timedelta(days=ttl_days),
+    )
+    session.add(invite)
+    await session.flush()
+    return IssuedInvite(code=code, family_id=family_id, expires_at_utc=invite.expires_at_utc)
+
+
+async def find_carer(session: AsyncSession, telegram_user_id: int) -> Carer | None:
+    return await session.scalar(select(Carer).where(Carer.telegram_user_id == telegram_user_id))
+
+
+async def redeem_family_invite(
+    session: AsyncSession, clock: Clock, *, code: str, telegram_user_id: int, chat_id: int
+) -> RedeemResult:
+    """Use an invite: creates the carer (consent still to come). Bad codes create nothing."""
+    existing = await find_carer(session, telegram_user_id)
+    if existing is not None:
+        family = await session.get(Family, existing.family_id)
+        return RedeemResult(
+            RedeemStatus.ALREADY_ENROLLED,
+            carer_id=existing.id,
+            child_name=family.child_name if family else None,
+        )
+    invite = await session.scalar(
+        select(Invite).where(Invite.code_sha256 == hash_code(code), Invite.role == "family")
+    )
+    now = clock.now()
+    if invite is None or invite.family_id is None:
+        return RedeemResult(RedeemStatus.UNKNOWN)
+    if invite.used_at_utc is not None:
+        return RedeemResult(RedeemStatus.USED)
+    if as_utc(invite.expires_at_utc) <= now:
+        return RedeemResult(RedeemStatus.EXPIRED)
+    family = await session.get(Family, invite.family_id)
+    assert family is not None
+    invite.used_at_utc = now
+    invite.used_by_telegram_id = telegram_user_id
+    carer = Carer(
+        family_id=family.id,
+        telegram_user_id=telegram_user_id,
+        chat_id=chat_id,
+        enrolled_at_utc=now,
+        reminder_days="daily",
+        paused=False,
+    )
+    session.add(carer)
+    await session.flush()
+    return RedeemResult(RedeemStatus.ENROLLED, carer_id=carer.id, child_name=family.child_name)
+
+
+async def record_consent(session: AsyncSession, clock: Clock, carer: Carer) -> None:
+    carer.consent_at_utc = clock.now()
+    carer.consent_version = PRIVACY_NOTICE_VERSION
+
+
+async def decline_consent(session: AsyncSession, carer: Carer) -> None:
+    """No consent, no data: the carer row goes; the invite works again if they change their mind."""
+    invite = await session.scalar(
+        select(Invite).where(Invite.used_by_telegram_id == carer.telegram_user_id)
+    )
+    if invite is not None:
+        invite.used_at_utc = None
+        invite.used_by_telegram_id = None
+    await session.delete(carer)

@@ -1,0 +1,214 @@
+"""Database models: families, carers, plans and targets, the diary, invites and the outbox.
+
+Every timestamp is stored in UTC (columns end in `_utc`); local dates are the family's own calendar
+days (columns named `local_date` or `*_on`), computed with zoneinfo from the family's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Staff(Base):
+    """A home visitor or a service manager."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16), default="visitor")
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at_utc: Mapped[datetime]
+
+
+class Family(Base):
+    """A child and the carers who practise with them. We keep a first name or nickname only."""
+
+    __tablename__ = "families"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_name: Mapped[str] = mapped_column(String(60))
+    visitor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at_utc: Mapped[datetime]
+
+    carers: Mapped[list[Carer]] = relationship(back_populates="family")
+
+
+class Invite(Base):
+    """A single-use enrolment link; only a hash of its code is kept."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="family")
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"))
+    created_at_utc: Mapped[datetime]
+    expires_at_utc: Mapped[datetime]
+    used_at_utc: Mapped[datetime | None]
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Carer(Base):
+    """A parent or carer enrolled in a family's diary; one Telegram user each."""
+
+    __tablename__ = "carers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    enrolled_at_utc: Mapped[datetime]
+    consent_at_utc: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    reminder_time_local: Mapped[time | None] = mapped_column(Time)
+    reminder_days: Mapped[str] = mapped_column(String(16), default="daily")
+    # When the reminder schedule last changed: reminders scheduled before it are never back-filled.
+    schedule_changed_at_utc: Mapped[datetime | None]
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    stopped_at_utc: Mapped[datetime | None]
+    unreachable_at_utc: Mapped[datetime | None]
+
+    family: Mapped[Family] = relationship(back_populates="carers")
+
+
+class Plan(Base):
+    """The targets agreed at a visit, from `starts_on` until a newer plan starts."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    created_at_utc: Mapped[datetime]
+
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="plan", order_by="Target.position", cascade="all, delete-orphan"
+    )
+
+
+class Target(Base):
+    """One small-step teaching target, copied from the library or written by the visitor.
+
+    The wording is copied into the row so that the diary's history keeps what was agreed even
+    when the library changes; `activity_id` keeps the link for next-step suggestions.
+    """
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    activity_id: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(80))
+    target_text: Mapped[str] = mapped_column(String(300))
+    criterion_text: Mapped[str] = mapped_column(String(120))
+    criterion_tries: Mapped[int | None] = mapped_column(Integer)
+    criterion_successes: Mapped[int | None] = mapped_column(Integer)
+    criterion_days: Mapped[int] = mapped_column(Integer, default=1)
+    why: Mapped[str] = mapped_column(String(300), default="")
+    steps: Mapped[list[str]] = mapped_column(default=list)
+    materials: Mapped[list[str]] = mapped_column(default=list)
+    tip: Mapped[str] = mapped_column(String(300), default="")
+
+    plan: Mapped[Plan] = relationship(back_populates="targets")
+
+
+class DiaryAnswer(Base):
+    """How practice went for one target on one day; any carer may change it that day."""
+
+    __tablename__ = "diary_answers"
+    __table_args__ = (UniqueConstraint("target_id", "local_date", name="uq_answer_target_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"))
+    local_date: Mapped[date] = mapped_column(Date)
+    answer: Mapped[str] = mapped_column(String(16))
+    tries_succeeded: Mapped[int | None] = mapped_column(Integer)
+    answered_by_carer_id: Mapped[int] = mapped_column(ForeignKey("carers.id"))
+    answered_at_utc: Mapped[datetime]
+
+
+class DiaryNote(Base):
+    """Something a carer sent for the diary: words, a photo or a voice note (by file id)."""
+
+    __tablename__ = "diary_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    carer_id: Mapped[int] = mapped_column(ForeignKey("carers.id"))
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    telegram_file_id: Mapped[str | None] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(16))
+    # The carer's own Telegram message, so an edit of it updates the note instead of adding one.
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at_utc: Mapped[datetime]
+
+
+class ChatState(Base):
+    """What the bot is waiting for from a user (a typed time, a date...), kept across restarts."""
+
+    __tablename__ = "chat_states"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    awaiting: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at_utc: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message the bot starts (not a reply), sent by the outbox sender.
+
+    `dedupe_key` is unique, so enqueueing the same message twice is impossible: a reminder's key is
+    (kind, carer, local date). A row is marked `sending` and committed before the API call, so a
+    crash can repeat at most the message that was in flight.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"), index=True)
+    carer_id: Mapped[int | None] = mapped_column(ForeignKey("carers.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    local_date: Mapped[date | None] = mapped_column(Date)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before_utc: Mapped[datetime]
+    lease_until_utc: Mapped[datetime | None]
+    created_at_utc: Mapped[datetime]
+    sent_at_utc: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(300))

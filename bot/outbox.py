@@ -1,0 +1,208 @@
+"""The outbox: every message the bot starts is a row first, then a send.
+
+Enqueueing is keyed (`dedupe_key` is unique), so ticks on any number of instances cannot double a
+message. A row is claimed with a lease and committed as `sending` before the API call; if the
+process dies mid-send, the lease runs out and the row is sent again: only what was in flight can
+repeat, which is the best the Bot API allows without an idempotency key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.models import Carer, OutboxMessage
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+    MISSED = "missed"
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    kind: str
+    chat_id: int
+    carer_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+def reminder_key(carer_id: int, local_date: date) -> str:
+    return f"reminder:carer={carer_id}:{local_date.isoformat()}"
+
+
+async def enqueue(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    kind: str,
+    dedupe_key: str,
+    chat_id: int,
+    payload: dict[str, Any],
+    family_id: int | None = None,
+    carer_id: int | None = None,
+    local_date: date | None = None,
+    status: OutboxStatus = OutboxStatus.PENDING,
+    last_error: str | None = None,
+) -> bool:
+    """Add a message unless one with the same key exists. Returns whether a row was added."""
+    now = clock.now()
+    values = {
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "chat_id": chat_id,
+        "payload": payload,
+        "family_id": family_id,
+        "carer_id": carer_id,
+        "local_date": local_date,
+        "status": status.value,
+        "attempts": 0,
+        "not_before_utc": now,
+        "created_at_utc": now,
+        "last_error": last_error,
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = await session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+        )
+        found.update(rows)
+    return found
+
+
+async def claim(session: AsyncSession, clock: Clock, *, limit: int) -> list[ClaimedMessage]:
+    """Take up to `limit` due rows for sending, and commit the claim before any send."""
+    now = clock.now()
+    due = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.status == OutboxStatus.PENDING.value)
+                & (OutboxMessage.not_before_utc <= now),
+                (OutboxMessage.status == OutboxStatus.SENDING.value)
+                & (OutboxMessage.lease_until_utc < now),
+            )
+        )
+        .order_by(OutboxMessage.not_before_utc, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = list(await session.scalars(due))
+    claimed: list[ClaimedMessage] = []
+    for row in rows:
+        row.status = OutboxStatus.SENDING.value
+        row.attempts += 1
+        row.lease_until_utc = now + LEASE
+        claimed.append(
+            ClaimedMessage(row.id, row.kind, row.chat_id, row.carer_id, row.payload, row.attempts)
+        )
+    await session.commit()
+    return claimed
+
+
+async def mark_sent(
+    session: AsyncSession, clock: Clock, message_id: int, telegram_message_id: int | None
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at_utc=clock.now(),
+            telegram_message_id=telegram_message_id,
+            lease_until_utc=None,
+            last_error=None,
+        )
+    )
+
+
+async def mark_retry(
+    session: AsyncSession,
+    clock: Clock,
+    message: ClaimedMessage,
+    *,
+    delay: timedelta,
+    reason: str,
+    counts_as_attempt: bool = True,
+) -> None:
+    """Send again after `delay`; after MAX_ATTEMPTS real failures the row is failed for good."""
+    if counts_as_attempt and message.attempts >= MAX_ATTEMPTS:
+        await mark_failed(session, message.id, reason=f"gave up after {message.attempts}: {reason}")
+        return
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING.value,
+        "not_before_utc": clock.now() + delay,
+        "lease_until_utc": None,
+        "last_error": reason[:300],
+    }
+    if not counts_as_attempt:
+        # A 429 says "not now", not "this message is broken".
+        values["attempts"] = max(message.attempts - 1, 0)
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values)
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, *, reason: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=OutboxStatus.FAILED.value, lease_until_utc=None, last_error=reason[:300])
+    )
+
+
+async def mark_unreachable(
+    session: AsyncSession, clock: Clock, message: ClaimedMessage, *, reason: str
+) -> None:
+    """The user blocked the bot: stop sending to them rather than retry forever."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id)
+        .values(status=OutboxStatus.UNREACHABLE.value, lease_until_utc=None, last_error=reason)
+    )
+    if message.carer_id is not None:
+        await session.execute(
+            update(Carer).where(Carer.id == message.carer_id).values(unreachable_at_utc=clock.now())
+        )
+
+
+async def backlog(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,93 @@
+"""A child's plan: one to four small-step targets, from the library or written by the visitor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.activities import Activity, ActivityLibrary, TargetContent
+from bot.clock import Clock
+from bot.models import Family, Plan, Target
+
+MAX_TARGETS = 4
+
+
+class PlanError(ValueError):
+    """The plan cannot be set as asked."""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target to put in a plan: library wording (with its id) or a visitor's own."""
+
+    content: TargetContent
+    activity_id: str | None = None
+
+    @classmethod
+    def from_activity(cls, activity: Activity) -> TargetSpec:
+        content = TargetContent.model_validate(
+            activity.model_dump(include=set(TargetContent.model_fields))
+        )
+        return cls(content=content, activity_id=activity.id)
+
+
+def specs_from_ids(library: ActivityLibrary, activity_ids: list[str]) -> list[TargetSpec]:
+    specs = []
+    for activity_id in activity_ids:
+        activity = library.get(activity_id)
+        if activity is None:
+            raise PlanError(f"there is no activity {activity_id!r} in the library")
+        specs.append(TargetSpec.from_activity(activity))
+    return specs
+
+
+async def set_plan(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    family_id: int,
+    targets: list[TargetSpec],
+    starts_on: date,
+) -> Plan:
+    """A new plan from `starts_on`; earlier plans and their diary stay as history."""
+    if not 1 <= len(targets) <= MAX_TARGETS:
+        raise PlanError(f"a plan has 1 to {MAX_TARGETS} targets, not {len(targets)}")
+    if await session.get(Family, family_id) is None:
+        raise PlanError(f"there is no family with id {family_id}")
+    plan = Plan(family_id=family_id, starts_on=starts_on, created_at_utc=clock.now())
+    for position, spec in enumerate(targets, start=1):
+        content = spec.content
+        plan.targets.append(
+            Target(
+                position=position,
+                activity_id=spec.activity_id,
+                title=content.title,
+                target_text=content.target,
+                criterion_text=content.criterion.text,
+                criterion_tries=content.criterion.tries,
+                criterion_successes=content.criterion.successes,
+                criterion_days=content.criterion.days,
+                why=content.why,
+                steps=list(content.steps),
+                materials=list(content.materials),
+                tip=content.tip,
+            )
+        )
+    session.add(plan)
+    await session.flush()
+    return plan
+
+
+async def plan_on(session: AsyncSession, family_id: int, day: date) -> Plan | None:
+    """The plan in force on `day`: the latest started on or before it (newest wins a tie)."""
+    return await session.scalar(
+        select(Plan)
+        .where(Plan.family_id == family_id, Plan.starts_on <= day)
+        .order_by(Plan.starts_on.desc(), Plan.id.desc())
+        .options(selectinload(Plan.targets))
+        .limit(1)
+    )

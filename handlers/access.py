@@ -1,0 +1,99 @@
+"""Who is writing, and may they go on? Runs before every other handler (group -1)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot import callbacks, conversation
+from bot.clock import as_utc
+from bot.context import BotApplication, BotContext
+from bot.enrolment import find_carer
+from bot.models import ChatState
+from handlers import ACCESS_GROUP
+
+log = logging.getLogger(__name__)
+
+# A question the bot asked ("which time?") is forgotten after this, so a later note is never
+# mistaken for an answer to it.
+AWAITING_EXPIRES = timedelta(minutes=30)
+
+# Taps and commands that belong to finishing enrolment.
+_CONSENT_STEP = (callbacks.CONSENT_PREFIX,)
+_TIME_STEP = (callbacks.REMINDER_TIME_PREFIX, callbacks.REMINDER_DAYS_PREFIX)
+
+
+def _is_start(update: Update) -> bool:
+    message = update.message
+    return bool(message and message.text and message.text.split()[0].split("@")[0] == "/start")
+
+
+def _callback_matches(update: Update, prefixes: tuple[str, ...]) -> bool:
+    data = update.callback_query.data if update.callback_query else None
+    return bool(data) and any(data.startswith(prefix.lstrip("^")) for prefix in prefixes)
+
+
+async def identify(update: Update, context: BotContext) -> None:
+    chat = update.effective_chat
+    user = update.effective_user
+    # The parent's side lives in private chats; groups and channels are not ours to talk in.
+    if user is None or chat is None or chat.type != chat.PRIVATE:
+        raise ApplicationHandlerStop
+    if _is_start(update):
+        return
+    message = update.effective_message
+    is_command = bool(
+        update.message and update.message.text and update.message.text.startswith("/")
+    )
+    async with context.db() as session:
+        carer = await find_carer(session, user.id)
+        if carer is not None:
+            context.carer_id, context.family_id = carer.id, carer.family_id
+            if carer.unreachable_at_utc is not None:
+                # They are talking to us again, so they unblocked the bot.
+                carer.unreachable_at_utc = None
+            state = await session.get(ChatState, user.id)
+            if state is not None and (
+                is_command or context.clock.now() - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
+            ):
+                await conversation.clear(session, user.id)
+        consent_missing = carer is not None and carer.consent_at_utc is None
+        time_missing = carer is not None and carer.reminder_time_local is None
+    if carer is None:
+        log.info("update %s from a user who is not enrolled", update.update_id)
+        if update.callback_query:
+            await update.callback_query.answer(context.texts.label("tap_not_enrolled"))
+        elif message is not None:
+            await message.reply_html(context.texts.render("parent/no_invite.html.j2", reason=None))
+        raise ApplicationHandlerStop
+    if consent_missing and not _callback_matches(update, _CONSENT_STEP):
+        await _ask_to_finish(update, context, "consent")
+    elif (
+        not consent_missing
+        and time_missing
+        and not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update))
+    ):
+        await _ask_to_finish(update, context, "time")
+
+
+def _is_time_step_message(update: Update) -> bool:
+    # A typed time, or /time itself, is how a carer finishes choosing the reminder time.
+    text = update.message.text if update.message and update.message.text else ""
+    return bool(text) and (not text.startswith("/") or text.split()[0].split("@")[0] == "/time")
+
+
+async def _ask_to_finish(update: Update, context: BotContext, step: str) -> None:
+    if update.callback_query:
+        await update.callback_query.answer(context.texts.label("tap_stale"))
+    elif update.effective_message is not None:
+        await update.effective_message.reply_html(
+            context.texts.render("parent/finish_enrolment.html.j2", step=step)
+        )
+    raise ApplicationHandlerStop
+
+
+def register(app: BotApplication) -> None:
+    app.add_handler(TypeHandler(Update, identify), group=ACCESS_GROUP)

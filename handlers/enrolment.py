@@ -1,0 +1,108 @@
+"""Joining: /start with an invite code, the privacy notice and consent."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.context import BotApplication, BotContext
+from bot.enrolment import (
+    RedeemStatus,
+    decline_consent,
+    find_carer,
+    record_consent,
+    redeem_family_invite,
+)
+from bot.models import Carer, Family
+from handlers import CONVERSATION_GROUP
+from handlers.reminder_time import ask_reminder_time
+
+log = logging.getLogger(__name__)
+
+
+def _consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    context.texts.label("consent_yes"), callback_data=callbacks.consent(True)
+                ),
+                InlineKeyboardButton(
+                    context.texts.label("consent_no"), callback_data=callbacks.consent(False)
+                ),
+            ]
+        ]
+    )
+
+
+async def start(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    code = context.args[0] if context.args else None
+    async with context.db() as session:
+        if code is None:
+            carer = await find_carer(session, user.id)
+            family = await session.get(Family, carer.family_id) if carer else None
+            status = RedeemStatus.ALREADY_ENROLLED if carer else None
+            child_name = family.child_name if family else None
+        else:
+            result = await redeem_family_invite(
+                session, context.clock, code=code, telegram_user_id=user.id, chat_id=message.chat_id
+            )
+            status, child_name = result.status, result.child_name
+            carer = await find_carer(session, user.id)
+    log.info("start from update %s: %s", update.update_id, status or "no code")
+    texts = context.texts
+    if status is None or status in (RedeemStatus.UNKNOWN, RedeemStatus.USED, RedeemStatus.EXPIRED):
+        reason = status.value if status else None
+        await message.reply_html(texts.render("parent/no_invite.html.j2", reason=reason))
+        return
+    assert carer is not None
+    if status is RedeemStatus.ENROLLED or carer.consent_at_utc is None:
+        await message.reply_html(
+            texts.render("parent/welcome.html.j2", child_name=child_name),
+            reply_markup=_consent_keyboard(context),
+        )
+    elif carer.reminder_time_local is None:
+        await ask_reminder_time(message, context, current=None, changing=False)
+    else:
+        await message.reply_html(
+            texts.render("parent/already_enrolled.html.j2", child_name=child_name)
+        )
+
+
+async def consent_tapped(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    agreed = callbacks.parse_consent(query.data)
+    async with context.db() as session:
+        carer = await session.get(Carer, context.carer_id)
+        if carer is None or agreed is None or carer.consent_at_utc is not None:
+            await query.answer(context.texts.label("tap_stale"))
+            return
+        if agreed:
+            await record_consent(session, context.clock, carer)
+        else:
+            await decline_consent(session, carer)
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if agreed:
+        log.info("carer %s consented", context.carer_id)
+        await ask_reminder_time(query.message, context, current=None, changing=False)
+    else:
+        log.info("update %s: consent declined, carer removed", update.update_id)
+        await query.message.reply_html(context.texts.render("parent/consent_declined.html.j2"))
+
+
+def register(app: BotApplication) -> None:
+    app.add_handler(
+        CommandHandler("start", start, filters=filters.ChatType.PRIVATE), group=CONVERSATION_GROUP
+    )
+    app.add_handler(
+        CallbackQueryHandler(consent_tapped, pattern=callbacks.CONSENT_PREFIX),
+        group=CONVERSATION_GROUP,
+    )

@@ -1,0 +1,91 @@
+"""One-tap answers on a day card (Yes / A little / Not today, or tries that worked)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler
+
+from bot import callbacks, cards, conversation
+from bot.context import BotApplication, BotContext
+from bot.diary import AnswerOutcome, day_card, is_open, record_answer, today_for
+from bot.models import Carer, Family
+from handlers import CONVERSATION_GROUP
+
+log = logging.getLogger(__name__)
+
+_OUTCOME_LABELS = {
+    AnswerOutcome.SAVED: "answer_saved",
+    AnswerOutcome.DAY_CLOSED: "answer_day_closed",
+    AnswerOutcome.NOT_YOURS: "answer_not_yours",
+    AnswerOutcome.INVALID: "answer_invalid",
+}
+
+
+async def answer_tapped(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tap = callbacks.parse_answer(query.data)
+    async with context.db() as session:
+        carer = await session.get(Carer, context.carer_id)
+        assert carer is not None
+        if tap is None:
+            outcome = AnswerOutcome.INVALID
+        else:
+            outcome = await record_answer(
+                session, context.clock, carer, target_id=tap.target_id, day=tap.day, code=tap.code
+            )
+        rendered = None
+        if outcome is AnswerOutcome.SAVED and tap is not None:
+            family = await session.get(Family, carer.family_id)
+            assert family is not None
+            card = await day_card(session, family, tap.day, today_for(family, context.clock))
+            rendered = cards.day_card(context.texts, card)
+    log.info("carer %s answer tap: %s", context.carer_id, outcome.value)
+    await query.answer(context.texts.label(_OUTCOME_LABELS[outcome]))
+    if rendered is None or query.message is None:
+        return
+    try:
+        await query.edit_message_text(
+            rendered.text, parse_mode="HTML", reply_markup=rendered.markup
+        )
+    except BadRequest as error:
+        # The same answer tapped twice leaves the card as it was; Telegram calls that an error.
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def add_note_tapped(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    day = callbacks.parse_add_note(query.data)
+    async with context.db() as session:
+        carer = await session.get(Carer, context.carer_id)
+        family = await session.get(Family, carer.family_id) if carer else None
+        assert carer is not None and family is not None
+        today = today_for(family, context.clock)
+        if day is None or not is_open(day, today):
+            await query.answer(context.texts.label("answer_day_closed"))
+            return
+        if day < today:
+            await conversation.expect(
+                session, context.clock, carer.telegram_user_id, "note", {"day": day.isoformat()}
+            )
+    await query.answer()
+    assert query.message is not None
+    await query.message.reply_html(
+        context.texts.render("parent/add_note_prompt.html.j2", day=day, not_today=day != today)
+    )
+
+
+def register(app: BotApplication) -> None:
+    app.add_handler(
+        CallbackQueryHandler(answer_tapped, pattern=callbacks.ANSWER_PREFIX),
+        group=CONVERSATION_GROUP,
+    )
+    app.add_handler(
+        CallbackQueryHandler(add_note_tapped, pattern=callbacks.ADD_NOTE_PREFIX),
+        group=CONVERSATION_GROUP,
+    )

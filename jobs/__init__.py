@@ -1,0 +1,1 @@
+"""Scheduled work: one module per job. The JobQueue only ticks; the database says what is due."""

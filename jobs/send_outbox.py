@@ -1,0 +1,122 @@
+"""Drain the outbox: send what is due within Telegram's limits and record every outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot import outbox
+from bot.context import BotContext, Services
+from bot.outbox import ClaimedMessage
+
+log = logging.getLogger(__name__)
+
+BATCH = 30
+# Transient failures (timeouts, 5xx) wait longer each time: 5 s, 20 s, 80 s...
+BACKOFF_BASE = timedelta(seconds=5)
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+
+class OutboxSender:
+    """One per application: the limiter paces all outbox sends, and one drain runs at a time."""
+
+    def __init__(self, services: Services, bot: Bot) -> None:
+        self.services = services
+        self.bot = bot
+        self.limiter = AsyncLimiter(services.settings.outbox_messages_per_second, time_period=1)
+        self._lock = asyncio.Lock()
+
+    async def drain(self) -> DrainReport:
+        """Send until nothing is due. Returns at once if another drain is already running."""
+        report = DrainReport()
+        if self._lock.locked():
+            return report
+        async with self._lock:
+            while True:
+                async with self.services.sessions() as session:
+                    claimed = await outbox.claim(session, self.services.clock, limit=BATCH)
+                if not claimed:
+                    break
+                results = await asyncio.gather(*(self._send(message) for message in claimed))
+                async with self.services.sessions.begin() as session:
+                    for message, (outcome, detail) in zip(claimed, results, strict=True):
+                        await self._record(session, message, outcome, detail, report)
+        if report.sent or report.failed or report.unreachable:
+            log.info(
+                "outbox drained: %s sent, %s retried, %s failed, %s unreachable",
+                report.sent,
+                report.retried,
+                report.failed,
+                report.unreachable,
+            )
+        return report
+
+    async def _send(self, message: ClaimedMessage) -> tuple[str, object]:
+        payload = message.payload
+        markup = payload.get("reply_markup")
+        async with self.limiter:
+            try:
+                sent = await self.bot.send_message(
+                    chat_id=message.chat_id,
+                    text=payload["text"],
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None,
+                )
+            except RetryAfter as error:
+                return "retry_after", error.retry_after
+            except Forbidden as error:
+                return "forbidden", error.message
+            except BadRequest as error:
+                return "bad_request", error.message
+            except NetworkError as error:  # includes TimedOut and 5xx answers
+                return "transient", type(error).__name__
+            except TelegramError as error:
+                return "bad_request", error.message
+        return "sent", sent.message_id
+
+    async def _record(self, session, message, outcome, detail, report) -> None:  # type: ignore[no-untyped-def]
+        clock = self.services.clock
+        report.outcomes[message.id] = outcome
+        if outcome == "sent":
+            await outbox.mark_sent(session, clock, message.id, int(detail))
+            report.sent += 1
+        elif outcome == "retry_after":
+            seconds = detail.total_seconds() if isinstance(detail, timedelta) else float(detail)
+            await outbox.mark_retry(
+                session,
+                clock,
+                message,
+                delay=timedelta(seconds=seconds),
+                reason="429 too many requests",
+                counts_as_attempt=False,
+            )
+            report.retried += 1
+        elif outcome == "forbidden":
+            await outbox.mark_unreachable(session, clock, message, reason=f"403 {detail}")
+            report.unreachable += 1
+        elif outcome == "transient":
+            delay = BACKOFF_BASE * (4 ** (message.attempts - 1))
+            await outbox.mark_retry(session, clock, message, delay=delay, reason=str(detail))
+            report.retried += 1
+        else:
+            await outbox.mark_failed(session, message.id, reason=f"400 {detail}")
+            report.failed += 1
+
+
+async def drain(context: BotContext) -> None:
+    sender: OutboxSender = context.application.bot_data["outbox_sender"]
+    await sender.drain()

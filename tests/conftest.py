@@ -1,0 +1,95 @@
+"""Shared fixtures: a migrated database, a manual clock, the services, and the whole bot driven
+through the project's fake Bot API server over real HTTP."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import build_services
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.context import Services
+from bot.migrate import upgrade_to_head
+
+if TYPE_CHECKING:
+    from tests.fake_bot_api import FakeBotApi
+    from tests.harness import BotHarness
+
+TOKEN = "123456:TEST-TOKEN"
+# Set to a postgresql+asyncpg:// URL to run the suite on PostgreSQL (as .ci/run does).
+POSTGRES_URL = os.environ.get("PORTAGE_TEST_DATABASE_URL", "")
+
+# Monday 23 November 2026, 09:00 in London (GMT, so also 09:00 UTC).
+MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+async def _fresh_postgres_schema(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    if POSTGRES_URL:
+        await _fresh_postgres_schema(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite+aiosqlite:///{tmp_path / 'portage.db'}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_MORNING)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        telegram_bot_username="portage_test_bot",
+        database_url=database_url,
+        default_timezone="Europe/London",
+    )
+
+
+@pytest.fixture
+async def services(settings: Settings, clock: ManualClock) -> AsyncIterator[Services]:
+    built = build_services(settings, clock)
+    await upgrade_to_head(built.engine)
+    yield built
+    await built.engine.dispose()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    from tests.fake_bot_api import FakeBotApi
+
+    server = FakeBotApi(token=TOKEN, bot_username="portage_test_bot", bot_id=123456)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, clock: ManualClock, fake: FakeBotApi
+) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(
+        settings.model_copy(update={"telegram_api_base_url": fake.base_url}), clock, fake
+    )
+    await harness.start()
+    yield harness
+    await harness.stop()
+    # Every request the bot made was one Telegram would have accepted.
+    assert fake.errors == [], [(call.method, call.response) for call in fake.errors]

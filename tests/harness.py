@@ -1,0 +1,96 @@
+"""The bot under test: built by build_application against the fake Bot API, with a manual clock.
+
+Scheduled work is driven by the test (`tick()`), never by waiting for a time of day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.app import build_application
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.context import BotApplication, Services
+from bot.enrolment import create_family, issue_family_invite
+from bot.plans import TargetSpec, set_plan, specs_from_ids
+from jobs.enqueue_reminders import TickReport, enqueue_due_reminders
+from jobs.send_outbox import DrainReport, OutboxSender
+from tests.fake_bot_api import FakeBotApi
+
+
+class BotHarness:
+    def __init__(self, settings: Settings, clock: ManualClock, fake: FakeBotApi) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.fake = fake
+        self.app: BotApplication | None = None
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        return self.app.bot_data["services"]
+
+    async def start(self) -> None:
+        self.app = build_application(self.settings, clock=self.clock, run_jobs=False)
+        await self.app.initialize()
+        if self.app.post_init:
+            await self.app.post_init(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        assert self.app.updater is not None
+        await self.app.updater.stop()
+        await self.app.stop()
+        if self.app.post_stop:
+            await self.app.post_stop(self.app)
+        await self.app.shutdown()
+        if self.app.post_shutdown:
+            await self.app.post_shutdown(self.app)
+        self.app = None
+
+    async def restart(self) -> None:
+        """As if the process had stopped and started again: nothing survives but the database."""
+        await self.stop()
+        await self.start()
+
+    async def tick(self) -> tuple[TickReport, DrainReport]:
+        """What the JobQueue does every tick: enqueue what is due, then drain the outbox."""
+        report = await enqueue_due_reminders(self.services)
+        sender: OutboxSender = self.app.bot_data["outbox_sender"]  # type: ignore[union-attr]
+        drained = await sender.drain()
+        return report, drained
+
+    async def new_family(self, child_name: str = "Sam", *, timezone: str = "Europe/London") -> int:
+        async with self.services.sessions.begin() as session:
+            family = await create_family(
+                session, self.clock, child_name=child_name, timezone=timezone
+            )
+            return family.id
+
+    async def invite(self, family_id: int) -> str:
+        async with self.services.sessions.begin() as session:
+            issued = await issue_family_invite(
+                session, self.clock, family_id=family_id, ttl_days=self.settings.invite_ttl_days
+            )
+            return issued.code
+
+    async def set_plan(
+        self,
+        family_id: int,
+        activity_ids: list[str],
+        starts_on: date | None = None,
+        custom: list[TargetSpec] | None = None,
+    ) -> None:
+        specs = specs_from_ids(self.services.library, activity_ids) + (custom or [])
+        async with self.services.sessions.begin() as session:
+            await set_plan(
+                session,
+                self.clock,
+                family_id=family_id,
+                targets=specs,
+                starts_on=starts_on or self.clock.now().date(),
+            )

@@ -1,0 +1,115 @@
+"""Ticks only ask the database what is due: one reminder per carer per local day, whatever
+the number of ticks, the clock changes, or a restart; late ones caught up or recorded as missed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from bot.clock import as_utc
+from bot.models import OutboxMessage
+from bot.outbox import OutboxStatus
+from jobs.enqueue_reminders import enqueue_due_reminders
+from tests.factories import enrolled_carer
+
+
+async def _rows(services) -> list[OutboxMessage]:
+    async with services.sessions() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def _tick_every_5_minutes(services, clock, end: datetime) -> None:
+    while clock.now() < end:
+        await enqueue_due_reminders(services)
+        clock.advance(minutes=5)
+
+
+async def test_nothing_before_the_time_then_exactly_one(services, clock):
+    await enrolled_carer(services, clock, reminder_time=time(18, 30))
+    clock.set(datetime(2026, 11, 23, 18, 29, tzinfo=UTC))
+    assert (await enqueue_due_reminders(services)).enqueued == 0
+    clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))
+    assert (await enqueue_due_reminders(services)).enqueued == 1
+    for _ in range(5):
+        clock.advance(minutes=7)
+        assert (await enqueue_due_reminders(services)).enqueued == 0
+    rows = await _rows(services)
+    assert [(row.kind, row.local_date, row.status) for row in rows] == [
+        ("reminder", date(2026, 11, 23), "pending")
+    ]
+    assert "Sam" in rows[0].payload["text"]
+    assert rows[0].payload["reply_markup"]["inline_keyboard"]
+
+
+async def test_one_a_day_for_three_days_of_ticks(services, clock):
+    clock.set(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))
+    await enrolled_carer(services, clock, reminder_time=time(7, 30))
+    await _tick_every_5_minutes(services, clock, datetime(2026, 11, 26, 0, 0, tzinfo=UTC))
+    assert [row.local_date for row in await _rows(services)] == [
+        date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
+    ]
+
+
+async def _one_per_day_across(services, clock, change_day: date, reminder: time) -> list[datetime]:
+    start = datetime.combine(change_day - timedelta(days=1), time(0, 0), tzinfo=UTC)
+    clock.set(start)
+    await enrolled_carer(services, clock, reminder_time=reminder)
+    await _tick_every_5_minutes(services, clock, start + timedelta(days=3))
+    rows = await _rows(services)
+    assert [row.local_date for row in rows] == [
+        change_day - timedelta(days=1), change_day, change_day + timedelta(days=1)
+    ]
+    return [as_utc(row.created_at_utc) for row in rows]
+
+
+async def test_spring_forward_one_reminder_a_day_at_local_time(services, clock):
+    sent = await _one_per_day_across(services, clock, date(2026, 3, 29), time(18, 30))
+    assert [moment.hour for moment in sent] == [18, 17, 17]
+
+
+async def test_autumn_back_one_reminder_a_day_even_at_a_repeated_hour(services, clock):
+    # 01:30 happens twice on 25 October: still only one reminder that day.
+    sent = await _one_per_day_across(services, clock, date(2026, 10, 25), time(1, 30))
+    assert [(moment.day, moment.hour) for moment in sent] == [(24, 0), (25, 0), (26, 1)]
+
+
+async def test_after_an_outage_within_the_window_the_reminder_is_sent(services, clock):
+    await enrolled_carer(services, clock, reminder_time=time(18, 30))
+    clock.set(datetime(2026, 11, 23, 21, 0, tzinfo=UTC))  # 2h30 late, window is 3h
+    report = await enqueue_due_reminders(services)
+    assert (report.enqueued, report.missed) == (1, 0)
+
+
+async def test_after_a_long_outage_the_reminder_is_recorded_as_missed(services, clock):
+    await enrolled_carer(services, clock, reminder_time=time(18, 30))
+    clock.set(datetime(2026, 11, 23, 21, 31, tzinfo=UTC))
+    report = await enqueue_due_reminders(services)
+    assert (report.enqueued, report.missed) == (0, 1)
+    [row] = await _rows(services)
+    assert row.status == OutboxStatus.MISSED.value
+    # And it stays missed: a later tick does not send it.
+    clock.advance(minutes=30)
+    assert (await enqueue_due_reminders(services)).enqueued == 0
+
+
+async def test_an_outage_over_midnight_still_catches_up_yesterdays(services, clock):
+    await enrolled_carer(services, clock, reminder_time=time(22, 30))
+    clock.set(datetime(2026, 11, 24, 0, 15, tzinfo=UTC))
+    assert (await enqueue_due_reminders(services)).enqueued == 1
+    [row] = await _rows(services)
+    assert row.local_date == date(2026, 11, 23)
+
+
+async def test_each_carer_of_a_child_gets_their_own(services, clock):
+    await enrolled_carer(services, clock, telegram_user_id=1, reminder_time=time(9, 0))
+    await enrolled_carer(services, clock, telegram_user_id=2, reminder_time=time(9, 0))
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert (await enqueue_due_reminders(services)).enqueued == 2
+
+
+async def test_no_plan_yet_means_no_reminder(services, clock):
+    await enrolled_carer(services, clock, reminder_time=time(9, 0), plan_from=date(2026, 12, 1))
+    clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+    report = await enqueue_due_reminders(services)
+    assert (report.enqueued, report.without_plan) == (0, 1)
