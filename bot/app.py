@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.activities import load_library
@@ -13,6 +13,7 @@ from bot.config import Settings, require_token
 from bot.context import BotApplication, BotContext, Services
 from bot.db import make_engine, make_sessionmaker
 from bot.migrate import upgrade_to_head
+from bot.rate_limit import TelegramLimits
 from bot.texts import CONTENT_DIR, Texts
 from handlers import (
     access,
@@ -88,8 +89,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        # Replies retry once after a 429 rather than fail the parent's tap.
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=20, max_retries=1))
+        .rate_limiter(TelegramLimits())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

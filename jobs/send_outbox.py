@@ -7,13 +7,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import outbox
 from bot.context import BotContext, Services
 from bot.outbox import ClaimedMessage
+from bot.rate_limit import SlidingWindow
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,13 @@ class DrainReport:
 
 
 class OutboxSender:
-    """One per application: the limiter paces all outbox sends, and one drain runs at a time."""
+    """One per application: one drain at a time, within the outbox's share of the send rate
+    (the bot's rate limiter keeps the total, replies included, within Telegram's limits)."""
 
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
-        self.limiter = AsyncLimiter(services.settings.outbox_messages_per_second, time_period=1)
+        self.limiter = SlidingWindow(services.settings.outbox_messages_per_second)
         self._lock = asyncio.Lock()
 
     async def drain(self) -> DrainReport:

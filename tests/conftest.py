@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,10 +17,8 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import Services
 from bot.migrate import upgrade_to_head
-
-if TYPE_CHECKING:
-    from tests.fake_bot_api import FakeBotApi
-    from tests.harness import BotHarness
+from tests.fake_bot_api import FakeBotApi
+from tests.harness import BotHarness
 
 TOKEN = "123456:TEST-TOKEN"
 # Set to a postgresql+asyncpg:// URL to run the suite on PostgreSQL (as .ci/run does).
@@ -73,9 +70,10 @@ async def services(settings: Settings, clock: ManualClock) -> AsyncIterator[Serv
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBotApi]:
-    from tests.fake_bot_api import FakeBotApi
-
-    server = FakeBotApi(token=TOKEN, bot_username="portage_test_bot", bot_id=123456)
+    # As strict as Telegram's documentation: one message a second per chat, no bursts.
+    server = FakeBotApi(
+        token=TOKEN, bot_username="portage_test_bot", bot_id=123456, per_chat_burst=1
+    )
     await server.start()
     yield server
     await server.stop()

@@ -11,7 +11,7 @@ from bot.models import Carer
 from bot.plans import set_plan, specs_from_ids
 from bot.schedule import set_reminder_days, set_reminder_time
 
-DEFAULT_ACTIVITIES = ["com-point-to-toy", "phys-roll-ball"]
+DEFAULT_ACTIVITIES = ["com-point-to-toy", "cog-stack-blocks"]
 
 
 async def enrolled_carer(

@@ -5,17 +5,29 @@ Scheduled work is driven by the test (`tick()`), never by waiting for a time of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+
+from sqlalchemy import select
 
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.enrolment import create_family, issue_family_invite
+from bot.models import DiaryAnswer, DiaryNote, Target
 from bot.plans import TargetSpec, set_plan, specs_from_ids
 from jobs.enqueue_reminders import TickReport, enqueue_due_reminders
 from jobs.send_outbox import DrainReport, OutboxSender
 from tests.fake_bot_api import FakeBotApi
+
+
+@dataclass(frozen=True)
+class DiaryContents:
+    """What a family's diary holds, as plain values for assertions."""
+
+    answers: dict[tuple[str, str], tuple[str, int | None]]
+    notes: list[tuple[str, str | None, str | None, str | None]]
 
 
 class BotHarness:
@@ -77,6 +89,33 @@ class BotHarness:
                 session, self.clock, family_id=family_id, ttl_days=self.settings.invite_ttl_days
             )
             return issued.code
+
+    async def diary_of(self, family_id: int) -> DiaryContents:
+        async with self.services.sessions() as session:
+            answer_rows = await session.execute(
+                select(
+                    Target.title,
+                    DiaryAnswer.local_date,
+                    DiaryAnswer.answer,
+                    DiaryAnswer.tries_succeeded,
+                )
+                .join(Target, Target.id == DiaryAnswer.target_id)
+                .where(DiaryAnswer.family_id == family_id)
+            )
+            note_rows = await session.execute(
+                select(
+                    DiaryNote.kind, DiaryNote.text, DiaryNote.telegram_file_id, DiaryNote.category
+                )
+                .where(DiaryNote.family_id == family_id)
+                .order_by(DiaryNote.id)
+            )
+            return DiaryContents(
+                answers={
+                    (title, day.isoformat()): (answer, tries)
+                    for title, day, answer, tries in answer_rows
+                },
+                notes=[tuple(row) for row in note_rows],
+            )
 
     async def set_plan(
         self,

@@ -47,7 +47,9 @@ async def test_one_a_day_for_three_days_of_ticks(services, clock):
     await enrolled_carer(services, clock, reminder_time=time(7, 30))
     await _tick_every_5_minutes(services, clock, datetime(2026, 11, 26, 0, 0, tzinfo=UTC))
     assert [row.local_date for row in await _rows(services)] == [
-        date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
+        date(2026, 11, 23),
+        date(2026, 11, 24),
+        date(2026, 11, 25),
     ]
 
 
@@ -58,7 +60,9 @@ async def _one_per_day_across(services, clock, change_day: date, reminder: time)
     await _tick_every_5_minutes(services, clock, start + timedelta(days=3))
     rows = await _rows(services)
     assert [row.local_date for row in rows] == [
-        change_day - timedelta(days=1), change_day, change_day + timedelta(days=1)
+        change_day - timedelta(days=1),
+        change_day,
+        change_day + timedelta(days=1),
     ]
     return [as_utc(row.created_at_utc) for row in rows]
 

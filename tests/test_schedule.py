@@ -17,10 +17,13 @@ from bot.schedule import (
 
 def _carer(reminder_time: time, *, days: str = "daily", **extra: object) -> Carer:
     carer = Carer(
-        family_id=1, telegram_user_id=1, chat_id=1,
+        family_id=1,
+        telegram_user_id=1,
+        chat_id=1,
         enrolled_at_utc=datetime(2026, 1, 1, tzinfo=UTC),
         consent_at_utc=datetime(2026, 1, 1, tzinfo=UTC),
-        reminder_time_local=reminder_time, reminder_days=days,
+        reminder_time_local=reminder_time,
+        reminder_days=days,
         schedule_changed_at_utc=datetime(2026, 1, 1, tzinfo=UTC),
         paused=False,
     )

@@ -1,0 +1,138 @@
+"""Keeping within Telegram's flood limits before Telegram has to say 429.
+
+Telegram's documentation: avoid more than one message a second in a chat, and no more than 30
+messages a second in all. PTB's AIORateLimiter paces groups but not private chats, so this limiter
+paces each chat itself; it applies to every message the bot sends (replies and the outbox alike),
+but not to edits, callback answers or chat actions, which are not new messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# The bot measures when it starts a request, Telegram when it arrives: keep a little margin.
+MARGIN_SECONDS = 0.05
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendVoice",
+        "sendAudio",
+        "sendVideo",
+        "sendVideoNote",
+        "sendAnimation",
+        "sendSticker",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendContact",
+        "sendPoll",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+
+
+class SlidingWindow:
+    """At most `limit` events in any window of `period` seconds (wall clock)."""
+
+    def __init__(self, limit: float, period: float = 1.0) -> None:
+        self.limit = max(1, int(limit))
+        self.period = period + MARGIN_SECONDS
+        self._times: collections.deque[float] = collections.deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            while True:
+                now = loop.time()
+                while self._times and now - self._times[0] >= self.period:
+                    self._times.popleft()
+                if len(self._times) < self.limit:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(self._times[0] + self.period - now)
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class ChatPacing:
+    """One message a second per chat; chats not heard from for a while are forgotten."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval + MARGIN_SECONDS
+        self._last_sent: dict[int | str, float] = {}
+        self._locks: dict[int | str, asyncio.Lock] = {}
+
+    async def wait_turn(self, chat_id: int | str) -> None:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            wait = self._last_sent.get(chat_id, float("-inf")) + self.interval - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_sent[chat_id] = loop.time()
+        if len(self._last_sent) > 10_000:
+            self._forget_quiet_chats(loop.time())
+
+    def _forget_quiet_chats(self, now: float) -> None:
+        for chat_id, sent_at in list(self._last_sent.items()):
+            lock = self._locks.get(chat_id)
+            if now - sent_at > self.interval and (lock is None or not lock.locked()):
+                self._last_sent.pop(chat_id, None)
+                self._locks.pop(chat_id, None)
+
+
+class TelegramLimits(BaseRateLimiter[None]):
+    """The bot's rate limiter: per-chat pacing, an overall cap, and one retry after a 429."""
+
+    def __init__(self, *, overall_per_second: float = 30, max_retries: int = 1) -> None:
+        self.overall = SlidingWindow(overall_per_second)
+        self.chats = ChatPacing()
+        self.max_retries = max_retries
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        for attempt in range(self.max_retries + 1):
+            if endpoint in MESSAGE_METHODS and chat_id is not None:
+                await self.chats.wait_turn(chat_id)
+                await self.overall.acquire()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == self.max_retries:
+                    raise
+                delay = error.retry_after
+                seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+                log.info("429 on %s: waiting %.1f s before the retry", endpoint, seconds)
+                await asyncio.sleep(seconds + 0.1)
+        raise AssertionError("unreachable")
