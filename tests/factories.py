@@ -1,4 +1,4 @@
-"""Small builders for service-level tests: an enrolled carer with a plan, straight in the database."""
+"""Small builders for service-level tests: an enrolled carer with a plan, put in the database."""
 
 from __future__ import annotations
 
