@@ -18,6 +18,7 @@ from bot.texts import CONTENT_DIR, Texts
 from handlers import (
     access,
     awaiting,
+    chat_member,
     diary_notes,
     enrolment,
     errors,
@@ -45,6 +46,7 @@ HANDLER_MODULES = (
     week,
     pause,
     help,
+    chat_member,
     diary_notes,
     fallback,
     errors,

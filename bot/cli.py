@@ -80,7 +80,9 @@ def run() -> None:
         application = build_application(settings)
     except MissingTokenError as error:
         _fail(str(error))
-    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    application.run_polling(
+        allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
+    )
 
 
 @db_app.command("upgrade")

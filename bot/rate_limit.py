@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -20,8 +21,9 @@ from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
-# The bot measures when it starts a request, Telegram when it arrives: keep a little margin.
-MARGIN_SECONDS = 0.05
+# Telegram counts a message when it arrives, which is some time between the bot starting the
+# request and getting the answer; counting from the answer never undercounts.
+MARGIN_SECONDS = 0.01
 MESSAGE_METHODS = frozenset(
     {
         "sendMessage",
@@ -44,57 +46,66 @@ MESSAGE_METHODS = frozenset(
 
 
 class SlidingWindow:
-    """At most `limit` events in any window of `period` seconds (wall clock)."""
+    """At most `limit` requests in any `period` seconds (wall clock): those in flight plus those
+    answered within the last period. Use as `async with window:` around the request."""
 
     def __init__(self, limit: float, period: float = 1.0) -> None:
         self.limit = max(1, int(limit))
         self.period = period + MARGIN_SECONDS
-        self._times: collections.deque[float] = collections.deque()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        loop = asyncio.get_running_loop()
-        async with self._lock:
-            while True:
-                now = loop.time()
-                while self._times and now - self._times[0] >= self.period:
-                    self._times.popleft()
-                if len(self._times) < self.limit:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(self._times[0] + self.period - now)
+        self._answered: collections.deque[float] = collections.deque()
+        self._in_flight = 0
+        self._changed = asyncio.Condition()
 
     async def __aenter__(self) -> None:
-        await self.acquire()
+        loop = asyncio.get_running_loop()
+        async with self._changed:
+            while True:
+                now = loop.time()
+                while self._answered and now - self._answered[0] >= self.period:
+                    self._answered.popleft()
+                if len(self._answered) + self._in_flight < self.limit:
+                    self._in_flight += 1
+                    return
+                timeout = self._answered[0] + self.period - now if self._answered else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout)
 
     async def __aexit__(self, *exc_info: object) -> None:
-        return None
+        async with self._changed:
+            self._in_flight -= 1
+            self._answered.append(asyncio.get_running_loop().time())
+            self._changed.notify_all()
 
 
 class ChatPacing:
-    """One message a second per chat; chats not heard from for a while are forgotten."""
+    """One message a second per chat, counted from the previous answer; chats not heard from
+    for a while are forgotten."""
 
     def __init__(self, interval: float = 1.0) -> None:
         self.interval = interval + MARGIN_SECONDS
-        self._last_sent: dict[int | str, float] = {}
+        self._last_answered: dict[int | str, float] = {}
         self._locks: dict[int | str, asyncio.Lock] = {}
 
-    async def wait_turn(self, chat_id: int | str) -> None:
+    @contextlib.asynccontextmanager
+    async def turn(self, chat_id: int | str) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
-            wait = self._last_sent.get(chat_id, float("-inf")) + self.interval - loop.time()
+            wait = self._last_answered.get(chat_id, float("-inf")) + self.interval - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._last_sent[chat_id] = loop.time()
-        if len(self._last_sent) > 10_000:
+            try:
+                yield
+            finally:
+                self._last_answered[chat_id] = loop.time()
+        if len(self._last_answered) > 10_000:
             self._forget_quiet_chats(loop.time())
 
     def _forget_quiet_chats(self, now: float) -> None:
-        for chat_id, sent_at in list(self._last_sent.items()):
+        for chat_id, answered_at in list(self._last_answered.items()):
             lock = self._locks.get(chat_id)
-            if now - sent_at > self.interval and (lock is None or not lock.locked()):
-                self._last_sent.pop(chat_id, None)
+            if now - answered_at > self.interval and (lock is None or not lock.locked()):
+                self._last_answered.pop(chat_id, None)
                 self._locks.pop(chat_id, None)
 
 
@@ -122,12 +133,13 @@ class TelegramLimits(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
+        paced = endpoint in MESSAGE_METHODS and chat_id is not None
         for attempt in range(self.max_retries + 1):
-            if endpoint in MESSAGE_METHODS and chat_id is not None:
-                await self.chats.wait_turn(chat_id)
-                await self.overall.acquire()
             try:
-                return await callback(*args, **kwargs)
+                if not paced:
+                    return await callback(*args, **kwargs)
+                async with self.chats.turn(chat_id), self.overall:
+                    return await callback(*args, **kwargs)
             except RetryAfter as error:
                 if attempt == self.max_retries:
                     raise

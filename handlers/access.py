@@ -52,7 +52,7 @@ async def identify(update: Update, context: BotContext) -> None:
         carer = await find_carer(session, user.id)
         if carer is not None:
             context.carer_id, context.family_id = carer.id, carer.family_id
-            if carer.unreachable_at_utc is not None:
+            if carer.unreachable_at_utc is not None and (message or update.callback_query):
                 # They are talking to us again, so they unblocked the bot.
                 carer.unreachable_at_utc = None
             state = await session.get(ChatState, user.id)
@@ -62,6 +62,9 @@ async def identify(update: Update, context: BotContext) -> None:
                 await conversation.clear(session, user.id)
         consent_missing = carer is not None and carer.consent_at_utc is None
         time_missing = carer is not None and carer.reminder_time_local is None
+    if update.my_chat_member is not None:
+        # Blocking and unblocking are not something to answer; chat_member records them.
+        return
     if carer is None:
         log.info("update %s from a user who is not enrolled", update.update_id)
         if update.callback_query:

@@ -17,8 +17,9 @@ from handlers import CONVERSATION_GROUP
 
 log = logging.getLogger(__name__)
 
-# A pause longer than this is more likely a typing slip than a plan.
-LONGEST_PAUSE = timedelta(days=366)
+# Pauses are for term breaks and illness; a date further off is more likely a slip
+# (20/11 typed on 23/11 would otherwise mean next November).
+LONGEST_PAUSE = timedelta(days=183)
 
 
 def _options_keyboard(context: BotContext) -> InlineKeyboardMarkup:

@@ -5,8 +5,9 @@ Scheduled work is driven by the test (`tick()`), never by waiting for a time of 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -20,6 +21,9 @@ from bot.plans import TargetSpec, set_plan, specs_from_ids
 from jobs.enqueue_reminders import TickReport, enqueue_due_reminders
 from jobs.send_outbox import DrainReport, OutboxSender
 from tests.fake_bot_api import FakeBotApi
+
+
+RESTART_SECONDS = 1.1
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,20 @@ class BotHarness:
         self.app = None
 
     async def restart(self) -> None:
-        """As if the process had stopped and started again: nothing survives but the database."""
+        """As if the process had stopped and started again: nothing survives but the database.
+
+        The new process does not know when the old one last wrote to each chat; a real restart
+        takes longer than Telegram's one-message-a-second window, so the harness waits that out.
+        """
         await self.stop()
+        await asyncio.sleep(RESTART_SECONDS)
+        await self.start()
+
+    async def outage(self, *, until: datetime) -> None:
+        """The bot is down from now until `until` (on the manual clock), then starts again."""
+        await self.stop()
+        self.clock.set(until)
+        await asyncio.sleep(RESTART_SECONDS)
         await self.start()
 
     async def tick(self) -> tuple[TickReport, DrainReport]:
