@@ -110,12 +110,21 @@ class ChatPacing:
 
 
 class TelegramLimits(BaseRateLimiter[None]):
-    """The bot's rate limiter: per-chat pacing, an overall cap, and one retry after a 429."""
+    """The bot's rate limiter: per-chat pacing, an overall cap, one retry after a short 429."""
 
-    def __init__(self, *, overall_per_second: float = 30, max_retries: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        overall_per_second: float = 30,
+        max_retries: int = 1,
+        longest_wait_seconds: float = 2.0,
+    ) -> None:
         self.overall = SlidingWindow(overall_per_second)
         self.chats = ChatPacing()
         self.max_retries = max_retries
+        # A longer retry_after is not waited out here: the outbox reschedules its row, and a
+        # reply that far behind is better replaced by the kind "try again" message.
+        self.longest_wait_seconds = longest_wait_seconds
 
     async def initialize(self) -> None:
         return None
@@ -141,10 +150,10 @@ class TelegramLimits(BaseRateLimiter[None]):
                 async with self.chats.turn(chat_id), self.overall:
                     return await callback(*args, **kwargs)
             except RetryAfter as error:
-                if attempt == self.max_retries:
-                    raise
                 delay = error.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+                if attempt == self.max_retries or seconds > self.longest_wait_seconds:
+                    raise
                 log.info("429 on %s: waiting %.1f s before the retry", endpoint, seconds)
                 await asyncio.sleep(seconds + 0.1)
         raise AssertionError("unreachable")
