@@ -41,10 +41,14 @@ class OutboxSender:
         self.limiter = SlidingWindow(services.settings.outbox_messages_per_second)
         self._lock = asyncio.Lock()
 
+    @property
+    def draining(self) -> bool:
+        return self._lock.locked()
+
     async def drain(self) -> DrainReport:
         """Send until nothing is due. Returns at once if another drain is already running."""
         report = DrainReport()
-        if self._lock.locked():
+        if self.draining:
             return report
         async with self._lock:
             while True:
@@ -119,5 +123,8 @@ class OutboxSender:
 
 
 async def drain(context: BotContext) -> None:
+    """The scheduled tick: start a drain unless one is running. A fan-out can take minutes, so
+    it runs as an application task (awaited when the application stops) and the tick returns."""
     sender: OutboxSender = context.application.bot_data["outbox_sender"]
-    await sender.drain()
+    if not sender.draining:
+        context.application.create_task(sender.drain(), name="outbox-drain")
