@@ -7,6 +7,7 @@ import logging
 from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot import logs
 from bot.activities import load_library
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, require_token
@@ -82,6 +83,7 @@ def build_application(
 ) -> BotApplication:
     """A ready Application. Tests pass a ManualClock and `run_jobs=False`, and drive the ticks."""
     token = require_token(settings)
+    logs.keep_payloads_out_of_logs()
     services = build_services(settings, clock or SystemClock())
     builder = (
         ApplicationBuilder()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -15,6 +14,7 @@ import typer
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import logs
 from bot.activities import Area, LibraryError, TargetContent, load_library
 from bot.clock import SystemClock, local_date
 from bot.config import MissingTokenError, Settings, require_token
@@ -71,11 +71,7 @@ def run() -> None:
     from bot.app import build_application
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and the URL carries the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(settings.log_level)
     try:
         application = build_application(settings)
     except MissingTokenError as error:
