@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.activities import ActivityLibrary
 from bot.clock import Clock
 from bot.config import Settings
+from bot.models import Carer, Family
 from bot.texts import Texts
 
 
@@ -35,6 +36,19 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         return self.application.bot_data["services"]
+
+    async def carer(self, session: AsyncSession) -> Carer:
+        """The carer `handlers.access` identified, loaded in `session`."""
+        carer = await session.get(Carer, self.carer_id)
+        if carer is None:
+            raise LookupError(f"carer {self.carer_id} is gone")
+        return carer
+
+    async def family(self, session: AsyncSession) -> Family:
+        family = await session.get(Family, self.family_id)
+        if family is None:
+            raise LookupError(f"family {self.family_id} is gone")
+        return family
 
     def db(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session in a transaction, committed when the block ends without error."""

@@ -8,7 +8,6 @@ from telegram import ChatMember, Update
 from telegram.ext import ChatMemberHandler
 
 from bot.context import BotApplication, BotContext
-from bot.models import Carer
 from handlers import CONVERSATION_GROUP
 
 log = logging.getLogger(__name__)
@@ -20,8 +19,7 @@ async def membership_changed(update: Update, context: BotContext) -> None:
         return
     blocked = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         carer.unreachable_at_utc = context.clock.now() if blocked else None
     log.info("carer %s %s the bot", context.carer_id, "blocked" if blocked else "unblocked")
 

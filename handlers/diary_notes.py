@@ -11,7 +11,6 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot import callbacks, conversation
 from bot.context import BotApplication, BotContext
 from bot.diary import add_note, is_open, set_note_category, today_for, update_note_from_edit
-from bot.models import Carer, Family
 from handlers import CONVERSATION_GROUP
 
 log = logging.getLogger(__name__)
@@ -73,9 +72,8 @@ async def note_received(update: Update, context: BotContext) -> None:
     assert message is not None
     kind, text, file_id = _what_was_sent(message)
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        family = await session.get(Family, carer.family_id) if carer else None
-        assert carer is not None and family is not None
+        carer = await context.carer(session)
+        family = await context.family(session)
         today = today_for(family, context.clock)
         day = today
         state = await conversation.awaiting(session, carer.telegram_user_id)
@@ -114,8 +112,7 @@ async def note_edited(update: Update, context: BotContext) -> None:
     assert message is not None
     text = message.text or message.caption or ""
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         updated = await update_note_from_edit(
             session, carer, source_message_id=message.message_id, text=text
         )
@@ -132,9 +129,8 @@ async def category_tapped(update: Update, context: BotContext) -> None:
     assert query is not None
     parsed = callbacks.parse_note_category(query.data)
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        family = await session.get(Family, carer.family_id) if carer else None
-        assert carer is not None and family is not None
+        carer = await context.carer(session)
+        family = await context.family(session)
         category = None
         if parsed is not None:
             category = await set_note_category(session, carer, note_id=parsed[0], code=parsed[1])

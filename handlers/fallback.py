@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotApplication, BotContext
-from bot.models import Family
 from handlers import CONVERSATION_GROUP
 
 log = logging.getLogger(__name__)
@@ -16,8 +15,7 @@ log = logging.getLogger(__name__)
 
 async def _child_name(context: BotContext) -> str:
     async with context.db() as session:
-        family = await session.get(Family, context.family_id)
-        assert family is not None
+        family = await context.family(session)
         return family.child_name
 
 

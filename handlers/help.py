@@ -6,7 +6,6 @@ from telegram import BotCommand, Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotApplication, BotContext
-from bot.models import Family
 from bot.texts import Texts
 from handlers import CONVERSATION_GROUP
 
@@ -20,8 +19,7 @@ def command_menu(texts: Texts) -> list[BotCommand]:
 async def help_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     async with context.db() as session:
-        family = await session.get(Family, context.family_id)
-        assert family is not None
+        family = await context.family(session)
         child_name = family.child_name
     await update.effective_message.reply_html(
         context.texts.render("parent/help.html.j2", child_name=child_name)

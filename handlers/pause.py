@@ -12,7 +12,6 @@ from bot import callbacks, conversation, schedule
 from bot.clock import to_local
 from bot.context import BotApplication, BotContext
 from bot.diary import today_for
-from bot.models import Carer, Family
 from handlers import CONVERSATION_GROUP
 
 log = logging.getLogger(__name__)
@@ -40,8 +39,7 @@ def _options_keyboard(context: BotContext) -> InlineKeyboardMarkup:
 
 async def _pause_until(context: BotContext, until: date | None) -> str:
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         schedule.pause(carer, until)
         await conversation.clear(session, carer.telegram_user_id)
     log.info("carer %s paused reminders", context.carer_id)
@@ -50,8 +48,7 @@ async def _pause_until(context: BotContext, until: date | None) -> str:
 
 async def _today(context: BotContext) -> date:
     async with context.db() as session:
-        family = await session.get(Family, context.family_id)
-        assert family is not None
+        family = await context.family(session)
         return today_for(family, context.clock)
 
 
@@ -93,8 +90,7 @@ async def pause_tapped(update: Update, context: BotContext) -> None:
     today = await _today(context)
     if choice == "date":
         async with context.db() as session:
-            carer = await session.get(Carer, context.carer_id)
-            assert carer is not None
+            carer = await context.carer(session)
             await conversation.expect(session, context.clock, carer.telegram_user_id, "pause_until")
         await query.edit_message_text(
             context.texts.render(
@@ -123,9 +119,8 @@ async def resume_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        family = await session.get(Family, context.family_id)
-        assert carer is not None and family is not None
+        carer = await context.carer(session)
+        family = await context.family(session)
         was_off = carer.paused or carer.stopped_at_utc is not None
         if was_off:
             schedule.resume(context.clock, carer)
@@ -145,8 +140,7 @@ async def stop_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         schedule.stop(context.clock, carer)
     log.info("carer %s stopped reminders", context.carer_id)
     await message.reply_html(context.texts.render("parent/stopped.html.j2"))

@@ -11,7 +11,6 @@ from telegram.ext import CallbackQueryHandler
 from bot import callbacks, cards, conversation
 from bot.context import BotApplication, BotContext
 from bot.diary import AnswerOutcome, day_card, is_open, record_answer, today_for
-from bot.models import Carer, Family
 from handlers import CONVERSATION_GROUP
 
 log = logging.getLogger(__name__)
@@ -29,8 +28,7 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
     assert query is not None
     tap = callbacks.parse_answer(query.data)
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         if tap is None:
             outcome = AnswerOutcome.INVALID
         else:
@@ -39,8 +37,7 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
             )
         rendered = None
         if outcome is AnswerOutcome.SAVED and tap is not None:
-            family = await session.get(Family, carer.family_id)
-            assert family is not None
+            family = await context.family(session)
             card = await day_card(session, family, tap.day, today_for(family, context.clock))
             rendered = cards.day_card(context.texts, card)
     log.info("carer %s answer tap: %s", context.carer_id, outcome.value)
@@ -62,9 +59,8 @@ async def add_note_tapped(update: Update, context: BotContext) -> None:
     assert query is not None
     day = callbacks.parse_add_note(query.data)
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        family = await session.get(Family, carer.family_id) if carer else None
-        assert carer is not None and family is not None
+        carer = await context.carer(session)
+        family = await context.family(session)
         today = today_for(family, context.clock)
         if day is None or not is_open(day, today):
             await query.answer(context.texts.label("answer_day_closed"))

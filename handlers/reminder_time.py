@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks, conversation
 from bot.clock import to_local
 from bot.context import BotApplication, BotContext
-from bot.models import Carer, Family
+from bot.models import Carer
 from bot.schedule import (
     COMMON_REMINDER_TIMES,
     next_reminder,
@@ -71,8 +71,7 @@ async def ask_reminder_time(
 async def time_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         current = carer.reminder_time_local
     await ask_reminder_time(
         update.effective_message, context, current=current, changing=current is not None
@@ -94,8 +93,7 @@ async def time_tapped(update: Update, context: BotContext) -> None:
         await query.answer(context.texts.label("tap_stale"))
         return
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         if choice == "typed":
             await conversation.expect(
                 session,
@@ -135,8 +133,7 @@ async def typed_time(update: Update, context: BotContext, data: dict) -> None:
         await message.reply_html(context.texts.render("parent/bad_time.html.j2"))
         return
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         first_time = await _time_chosen(context, carer, choice) or bool(data.get("first_time"))
         await conversation.expect(
             session,
@@ -156,8 +153,7 @@ async def days_tapped(update: Update, context: BotContext) -> None:
     assert query is not None
     days = callbacks.parse_reminder_days(query.data)
     async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        assert carer is not None
+        carer = await context.carer(session)
         if days is None or carer.reminder_time_local is None:
             await query.answer(context.texts.label("tap_stale"))
             return
@@ -165,8 +161,7 @@ async def days_tapped(update: Update, context: BotContext) -> None:
         first_time = bool(state and state.what == "reminder_days" and state.data.get("first_time"))
         await conversation.clear(session, carer.telegram_user_id)
         set_reminder_days(context.clock, carer, days)
-        family = await session.get(Family, carer.family_id)
-        assert family is not None
+        family = await context.family(session)
         upcoming = next_reminder(carer, family.timezone, context.clock.now())
         text = context.texts.render(
             "parent/schedule_confirmed.html.j2",

@@ -8,15 +8,13 @@ from telegram.ext import CommandHandler
 from bot import cards
 from bot.context import BotApplication, BotContext
 from bot.diary import day_card, today_for
-from bot.models import Family
 from handlers import CONVERSATION_GROUP
 
 
 async def today_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     async with context.db() as session:
-        family = await session.get(Family, context.family_id)
-        assert family is not None
+        family = await context.family(session)
         today = today_for(family, context.clock)
         rendered = cards.day_card(context.texts, await day_card(session, family, today, today))
     await update.effective_message.reply_html(rendered.text, reply_markup=rendered.markup)

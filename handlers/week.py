@@ -7,15 +7,13 @@ from telegram.ext import CommandHandler
 
 from bot.context import BotApplication, BotContext
 from bot.diary import today_for, week_view
-from bot.models import Family
 from handlers import CONVERSATION_GROUP
 
 
 async def week_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     async with context.db() as session:
-        family = await session.get(Family, context.family_id)
-        assert family is not None
+        family = await context.family(session)
         week = await week_view(session, family, today_for(family, context.clock))
     await update.effective_message.reply_html(
         context.texts.render("parent/week.html.j2", week=week)

@@ -31,46 +31,36 @@ async def enqueue_due_reminders(services: Services) -> TickReport:
         due = await find_due(session, now, catch_up=catch_up)
         day_cards: dict[tuple[int, date], DayCard] = {}
         for reminder in due:
-            if reminder.missed:
-                # Recorded, so the day is accounted for and never sent late.
-                added = await enqueue(
-                    session,
-                    services.clock,
-                    kind="reminder",
-                    dedupe_key=reminder.dedupe_key,
-                    chat_id=reminder.chat_id,
-                    payload={},
-                    family_id=reminder.family_id,
-                    carer_id=reminder.carer_id,
-                    local_date=reminder.local_date,
-                    status=OutboxStatus.MISSED,
-                    last_error="past the catch-up window",
-                )
-                missed += int(added)
-                continue
-            key = (reminder.family_id, reminder.local_date)
-            if key not in day_cards:
-                family = await session.get(Family, reminder.family_id)
-                assert family is not None
-                today = today_for(family, services.clock)
-                day_cards[key] = await day_card(session, family, reminder.local_date, today)
-            card = day_cards[key]
-            if not card.targets:
-                without_plan += 1
-                continue
-            rendered = cards.day_card(services.texts, card, is_reminder=True)
+            payload: dict = {}
+            if not reminder.missed:
+                key = (reminder.family_id, reminder.local_date)
+                if key not in day_cards:
+                    family = await session.get(Family, reminder.family_id)
+                    assert family is not None
+                    today = today_for(family, services.clock)
+                    day_cards[key] = await day_card(session, family, reminder.local_date, today)
+                if not day_cards[key].targets:
+                    without_plan += 1
+                    continue
+                payload = cards.day_card(services.texts, day_cards[key], is_reminder=True).payload()
+            # A missed one is recorded too, so the day is accounted for and never sent late.
             added = await enqueue(
                 session,
                 services.clock,
                 kind="reminder",
                 dedupe_key=reminder.dedupe_key,
                 chat_id=reminder.chat_id,
-                payload=rendered.payload(),
+                payload=payload,
                 family_id=reminder.family_id,
                 carer_id=reminder.carer_id,
                 local_date=reminder.local_date,
+                status=OutboxStatus.MISSED if reminder.missed else OutboxStatus.PENDING,
+                last_error="past the catch-up window" if reminder.missed else None,
             )
-            enqueued += int(added)
+            if reminder.missed:
+                missed += int(added)
+            else:
+                enqueued += int(added)
     if enqueued or missed:
         log.info("reminder tick: %s enqueued, %s missed", enqueued, missed)
     return TickReport(enqueued, missed, without_plan)
