@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
@@ -112,7 +113,11 @@ def build_application(
 async def _post_init(application: BotApplication) -> None:
     services: Services = application.bot_data["services"]
     await upgrade_to_head(services.engine)
-    await application.bot.set_my_commands(help.command_menu(services.texts))
+    try:
+        await application.bot.set_my_commands(help.command_menu(services.texts))
+    except TelegramError as error:
+        # The menu is a convenience: a bot that cannot set it still serves parents.
+        log.warning("could not set the command menu: %s", type(error).__name__)
     if application.bot_data["run_jobs"]:
         assert application.job_queue is not None
         application.job_queue.run_repeating(

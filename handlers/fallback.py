@@ -65,13 +65,20 @@ async def stale_button(update: Update, context: BotContext) -> None:
     await update.callback_query.answer(context.texts.label("tap_stale"))
 
 
+async def quietly_ignore(update: Update, context: BotContext) -> None:
+    """Edits the diary does not keep, such as a live location moving: answering each would
+    flood the chat."""
+
+
 def register(app: BotApplication) -> None:
+    new_message = filters.UpdateType.MESSAGE
     for message_filter, callback in (
-        (filters.COMMAND, unknown_command),
-        (filters.Sticker.ALL, sticker),
-        (filters.LOCATION | filters.VENUE, location),
-        (filters.CONTACT, contact),
-        (filters.ALL, anything_else),
+        (new_message & filters.COMMAND, unknown_command),
+        (new_message & filters.Sticker.ALL, sticker),
+        (new_message & (filters.LOCATION | filters.VENUE), location),
+        (new_message & filters.CONTACT, contact),
+        (new_message, anything_else),
+        (filters.UpdateType.EDITED_MESSAGE, quietly_ignore),
     ):
         app.add_handler(MessageHandler(message_filter, callback), group=CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(stale_button), group=CONVERSATION_GROUP)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.models import DiaryNote
 from tests.e2e.helpers import join
+from tests.harness import BotHarness
 
 REMINDER = "Here is today’s practice"
 
@@ -160,3 +161,18 @@ async def test_weekdays_only_has_a_quiet_weekend(bot, fake, clock):
     parent = fake.user(user_id=1001, first_name="Ana")
     await join(bot, parent, await bot.invite(family_id), days="Weekdays only")
     assert await _reminder_count_over_days(bot, clock, parent, [27, 28, 29, 30]) == 2
+
+
+async def test_the_bot_serves_parents_even_if_the_command_menu_is_refused(settings, clock, fake):
+    fake.fail_next("setMyCommands", 400, "Bad Request: BOT_COMMAND_INVALID")
+    harness = BotHarness(
+        settings.model_copy(update={"telegram_api_base_url": fake.base_url}), clock, fake
+    )
+    await harness.start()
+    try:
+        stranger = fake.user(user_id=9001, first_name="Kim")
+        await stranger.send("/start")
+        assert "invitation link" in (await stranger.wait_for()).plain
+        assert fake.commands is None
+    finally:
+        await harness.stop()
