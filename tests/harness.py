@@ -22,7 +22,6 @@ from jobs.enqueue_reminders import TickReport, enqueue_due_reminders
 from jobs.send_outbox import DrainReport, OutboxSender
 from tests.fake_bot_api import FakeBotApi
 
-
 RESTART_SECONDS = 1.1
 
 
