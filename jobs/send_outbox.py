@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -20,6 +21,16 @@ log = logging.getLogger(__name__)
 BATCH = 30
 # Transient failures (timeouts, 5xx) wait longer each time: 5 s, 20 s, 80 s...
 BACKOFF_BASE = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What Telegram answered one send: sent, retry_after, forbidden, transient or bad_request."""
+
+    outcome: str
+    telegram_message_id: int | None = None
+    retry_after: timedelta | None = None
+    reason: str = ""
 
 
 @dataclass
@@ -58,8 +69,8 @@ class OutboxSender:
                     break
                 results = await asyncio.gather(*(self._send(message) for message in claimed))
                 async with self.services.sessions.begin() as session:
-                    for message, (outcome, detail) in zip(claimed, results, strict=True):
-                        await self._record(session, message, outcome, detail, report)
+                    for message, result in zip(claimed, results, strict=True):
+                        await self._record(session, message, result, report)
         if report.sent or report.failed or report.unreachable:
             log.info(
                 "outbox drained: %s sent, %s retried, %s failed, %s unreachable",
@@ -70,7 +81,7 @@ class OutboxSender:
             )
         return report
 
-    async def _send(self, message: ClaimedMessage) -> tuple[str, object]:
+    async def _send(self, message: ClaimedMessage) -> SendResult:
         payload = message.payload
         markup = payload.get("reply_markup")
         async with self.limiter:
@@ -82,43 +93,51 @@ class OutboxSender:
                     reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None,
                 )
             except RetryAfter as error:
-                return "retry_after", error.retry_after
+                delay = error.retry_after
+                seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+                return SendResult("retry_after", retry_after=timedelta(seconds=seconds))
             except Forbidden as error:
-                return "forbidden", error.message
+                return SendResult("forbidden", reason=f"403 {error.message}")
             except BadRequest as error:
-                return "bad_request", error.message
+                return SendResult("bad_request", reason=f"400 {error.message}")
             except NetworkError as error:  # includes TimedOut and 5xx answers
-                return "transient", type(error).__name__
+                return SendResult("transient", reason=type(error).__name__)
             except TelegramError as error:
-                return "bad_request", error.message
-        return "sent", sent.message_id
+                return SendResult("bad_request", reason=error.message)
+        return SendResult("sent", telegram_message_id=sent.message_id)
 
-    async def _record(self, session, message, outcome, detail, report) -> None:  # type: ignore[no-untyped-def]
+    async def _record(
+        self,
+        session: AsyncSession,
+        message: ClaimedMessage,
+        result: SendResult,
+        report: DrainReport,
+    ) -> None:
         clock = self.services.clock
-        report.outcomes[message.id] = outcome
-        if outcome == "sent":
-            await outbox.mark_sent(session, clock, message.id, int(detail))
+        report.outcomes[message.id] = result.outcome
+        if result.outcome == "sent":
+            await outbox.mark_sent(session, clock, message.id, result.telegram_message_id)
             report.sent += 1
-        elif outcome == "retry_after":
-            seconds = detail.total_seconds() if isinstance(detail, timedelta) else float(detail)
+        elif result.outcome == "retry_after":
+            assert result.retry_after is not None
             await outbox.mark_retry(
                 session,
                 clock,
                 message,
-                delay=timedelta(seconds=seconds),
+                delay=result.retry_after,
                 reason="429 too many requests",
                 counts_as_attempt=False,
             )
             report.retried += 1
-        elif outcome == "forbidden":
-            await outbox.mark_unreachable(session, clock, message, reason=f"403 {detail}")
+        elif result.outcome == "forbidden":
+            await outbox.mark_unreachable(session, clock, message, reason=result.reason)
             report.unreachable += 1
-        elif outcome == "transient":
+        elif result.outcome == "transient":
             delay = BACKOFF_BASE * (4 ** (message.attempts - 1))
-            await outbox.mark_retry(session, clock, message, delay=delay, reason=str(detail))
+            await outbox.mark_retry(session, clock, message, delay=delay, reason=result.reason)
             report.retried += 1
         else:
-            await outbox.mark_failed(session, message.id, reason=f"400 {detail}")
+            await outbox.mark_failed(session, message.id, reason=result.reason)
             report.failed += 1
 
 
