@@ -1,5 +1,6 @@
 """Callback data: short, versioned strings, built and parsed only here.
 
+Parsing accepts exactly what is built here (ASCII digits, the whole string), nothing looser.
 Explicit strings (not PTB's in-memory arbitrary callback data) keep buttons working across a
 restart and on another instance. Every handler still re-checks that the user may act on what the
 data names: data comes from the client and can be forged.
@@ -11,11 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-ANSWER = re.compile(r"^a1:(\d{1,12}):(\d{8}):([yln]|\d)$")
-ADD_NOTE = re.compile(r"^an1:(\d{8})$")
-NOTE_CATEGORY = re.compile(r"^n1:(\d{1,12}):([sqn])$")
+ANSWER = re.compile(r"^a1:([0-9]{1,12}):([0-9]{8}):([yln]|[0-9])$")
+ADD_NOTE = re.compile(r"^an1:([0-9]{8})$")
+NOTE_CATEGORY = re.compile(r"^n1:([0-9]{1,12}):([sqn])$")
 CONSENT = re.compile(r"^c1:([yn])$")
-REMINDER_TIME = re.compile(r"^t1:(\d{4}|typed)$")
+REMINDER_TIME = re.compile(r"^t1:([0-9]{4}|typed)$")
 REMINDER_DAYS = re.compile(r"^d1:(daily|weekdays)$")
 PAUSE = re.compile(r"^p1:(7|14|date|open)$")
 
@@ -48,7 +49,7 @@ def answer(target_id: int, day: date, code: str) -> str:
 
 
 def parse_answer(data: str | None) -> AnswerTap | None:
-    match = ANSWER.match(data or "")
+    match = ANSWER.fullmatch(data or "")
     if not match or (day := _day(match.group(2))) is None:
         return None
     return AnswerTap(int(match.group(1)), day, match.group(3))
@@ -59,7 +60,7 @@ def add_note(day: date) -> str:
 
 
 def parse_add_note(data: str | None) -> date | None:
-    match = ADD_NOTE.match(data or "")
+    match = ADD_NOTE.fullmatch(data or "")
     return _day(match.group(1)) if match else None
 
 
@@ -68,7 +69,7 @@ def note_category(note_id: int, code: str) -> str:
 
 
 def parse_note_category(data: str | None) -> tuple[int, str] | None:
-    match = NOTE_CATEGORY.match(data or "")
+    match = NOTE_CATEGORY.fullmatch(data or "")
     return (int(match.group(1)), match.group(2)) if match else None
 
 
@@ -77,7 +78,7 @@ def consent(agreed: bool) -> str:
 
 
 def parse_consent(data: str | None) -> bool | None:
-    match = CONSENT.match(data or "")
+    match = CONSENT.fullmatch(data or "")
     return match.group(1) == "y" if match else None
 
 
@@ -87,7 +88,7 @@ def reminder_time(choice: time | None) -> str:
 
 def parse_reminder_time(data: str | None) -> time | str | None:
     """A time, the string "typed" (the user will type one), or None for bad data."""
-    match = REMINDER_TIME.match(data or "")
+    match = REMINDER_TIME.fullmatch(data or "")
     if not match:
         return None
     value = match.group(1)
@@ -102,7 +103,7 @@ def reminder_days(days: str) -> str:
 
 
 def parse_reminder_days(data: str | None) -> str | None:
-    match = REMINDER_DAYS.match(data or "")
+    match = REMINDER_DAYS.fullmatch(data or "")
     return match.group(1) if match else None
 
 
@@ -111,5 +112,5 @@ def pause(choice: str) -> str:
 
 
 def parse_pause(data: str | None) -> str | None:
-    match = PAUSE.match(data or "")
+    match = PAUSE.fullmatch(data or "")
     return match.group(1) if match else None

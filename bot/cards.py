@@ -33,38 +33,35 @@ class Rendered:
 def _answer_rows(
     texts: Texts, card: DayCard, target: TargetDay
 ) -> list[list[InlineKeyboardButton]]:
+    """One row of answers per target (two for counted tries); the first button of a target
+    carries its number, and the recorded answer is ticked."""
     keycap = KEYCAPS[target.position - 1]
 
-    def button(label: str, code: str, chosen: bool) -> InlineKeyboardButton:
-        shown = texts.label("chosen", label) if chosen else label
+    def button(label: str, code: str, chosen: bool, *, first: bool = False) -> InlineKeyboardButton:
+        text = f"{keycap} {label}" if first else label
         return InlineKeyboardButton(
-            shown, callback_data=callbacks.answer(target.target_id, card.local_date, code)
+            texts.label("chosen", text) if chosen else text,
+            callback_data=callbacks.answer(target.target_id, card.local_date, code),
         )
 
     not_today = button(
-        f"{keycap} {texts.label('answer_not_today')}", "n", target.answer == "not_today"
+        texts.label("answer_not_today"), "n", target.answer == "not_today", first=True
     )
     if target.tries is None:
-        return [
-            [
-                button(f"{keycap} {texts.label('answer_yes')}", "y", target.answer == "yes"),
-                button(texts.label("answer_a_little"), "l", target.answer == "a_little"),
-                not_today,
-            ]
-        ]
+        yes = button(texts.label("answer_yes"), "y", target.answer == "yes", first=True)
+        a_little = button(texts.label("answer_a_little"), "l", target.answer == "a_little")
+        return [[yes, a_little, not_today]]
     counts = [
         button(
             texts.label("tries_button", succeeded, target.tries),
             str(succeeded),
             target.answer == "tries" and target.tries_succeeded == succeeded,
+            first=succeeded == 0,
         )
         for succeeded in range(target.tries + 1)
     ]
     # Short rows stay tappable on a small phone: at most four counts a row.
     rows = [counts[start : start + 4] for start in range(0, len(counts), 4)]
-    rows[0][0] = InlineKeyboardButton(
-        f"{keycap} {rows[0][0].text}", callback_data=rows[0][0].callback_data
-    )
     rows.append([not_today])
     return rows
 

@@ -20,9 +20,9 @@ from bot.clock import SystemClock, local_date
 from bot.config import MissingTokenError, Settings, require_token
 from bot.content_check import check_content
 from bot.db import make_engine, make_sessionmaker
-from bot.enrolment import EnrolmentError, create_family, issue_family_invite
+from bot.enrolment import EnrolmentError, add_visitor, create_family, issue_family_invite
 from bot.migrate import upgrade_to_head
-from bot.models import Family, Staff
+from bot.models import Family
 from bot.plans import PlanError, TargetSpec, plan_on, set_plan, specs_from_ids
 from bot.texts import CONTENT_DIR
 
@@ -154,17 +154,16 @@ def visitor_add(name: str, timezone: Annotated[str | None, typer.Option()] = Non
     """Register a home visitor (their Telegram sign-in comes with visitor invites)."""
 
     async def _add(session: AsyncSession, settings: Settings) -> int:
-        staff = Staff(
-            name=name.strip(),
-            role="visitor",
-            timezone=timezone or settings.default_timezone,
-            created_at_utc=SystemClock().now(),
+        visitor = await add_visitor(
+            session, SystemClock(), name=name, timezone=timezone or settings.default_timezone
         )
-        session.add(staff)
-        await session.flush()
-        return staff.id
+        return visitor.id
 
-    typer.echo(f"Visitor {_with_session(_add)} added.")
+    try:
+        visitor_id = _with_session(_add)
+    except EnrolmentError as error:
+        _fail(str(error))
+    typer.echo(f"Visitor {visitor_id} added.")
 
 
 def _custom_specs(path: Path) -> list[TargetSpec]:

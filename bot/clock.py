@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -37,6 +37,19 @@ class ManualClock:
     def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)
         return self._now
+
+
+class UnknownTimeZone(ValueError):
+    pass
+
+
+def checked_timezone(name: str) -> str:
+    """The IANA name if zoneinfo knows it; a clear error otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise UnknownTimeZone(f"unknown time zone {name!r}") from error
+    return name
 
 
 def local_date(moment_utc: datetime, timezone: str) -> date:

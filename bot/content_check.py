@@ -52,6 +52,8 @@ class _TagBalance(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
         if tag not in TELEGRAM_TAGS:
             self.problems.append(f"tag <{tag}> is not one Telegram accepts")
+        elif tag == "span" and ("class", "tg-spoiler") not in attrs:
+            self.problems.append('<span> without class="tg-spoiler" is not one Telegram accepts')
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -60,6 +62,11 @@ class _TagBalance(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.visible.append(data)
+
+
+def telegram_length(text: str) -> int:
+    """Telegram counts UTF-16 code units: an emoji such as 🌼 counts as two."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def html_problems(text: str) -> tuple[list[str], str]:
@@ -208,8 +215,9 @@ def check_content(content_dir: Path) -> list[str]:
             problems += [f"{name}: {problem}" for problem in tag_problems]
             if not visible.strip():
                 problems.append(f"{name}: renders empty")
-            if len(visible) > MESSAGE_LIMIT:
-                problems.append(f"{name}: {len(visible)} characters, over {MESSAGE_LIMIT}")
+            length = telegram_length(visible)
+            if length > MESSAGE_LIMIT:
+                problems.append(f"{name}: {length} characters, over {MESSAGE_LIMIT}")
             for row in rendered.markup.inline_keyboard if rendered.markup else ():
                 for button in row:
                     data = str(button.callback_data or "")

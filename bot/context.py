@@ -32,6 +32,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     carer_id: int | None = None
     family_id: int | None = None
+    # Consented but no reminder time yet: typed text is taken as the time.
+    choosing_first_time: bool = False
 
     @property
     def services(self) -> Services:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock, as_utc
+from bot.clock import Clock, UnknownTimeZone, as_utc, checked_timezone
 from bot.models import Carer, Family, Invite, Staff
 
 # Bumped whenever content/templates/parent/privacy_notice.html.j2 changes in substance.
@@ -64,6 +64,10 @@ async def create_family(
     child_name = child_name.strip()
     if not 1 <= len(child_name) <= 60:
         raise EnrolmentError("the child's first name or nickname must be 1 to 60 characters")
+    try:
+        checked_timezone(timezone)
+    except UnknownTimeZone as error:
+        raise EnrolmentError(str(error)) from error
     if visitor_id is not None:
         visitor = await session.get(Staff, visitor_id)
         if visitor is None or visitor.role != "visitor":
@@ -77,6 +81,20 @@ async def create_family(
     session.add(family)
     await session.flush()
     return family
+
+
+async def add_visitor(session: AsyncSession, clock: Clock, *, name: str, timezone: str) -> Staff:
+    name = name.strip()
+    if not 1 <= len(name) <= 120:
+        raise EnrolmentError("a visitor's name must be 1 to 120 characters")
+    try:
+        checked_timezone(timezone)
+    except UnknownTimeZone as error:
+        raise EnrolmentError(str(error)) from error
+    visitor = Staff(name=name, role="visitor", timezone=timezone, created_at_utc=clock.now())
+    session.add(visitor)
+    await session.flush()
+    return visitor
 
 
 async def issue_family_invite(

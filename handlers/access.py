@@ -72,14 +72,13 @@ async def identify(update: Update, context: BotContext) -> None:
         elif message is not None:
             await message.reply_html(context.texts.render("parent/no_invite.html.j2", reason=None))
         raise ApplicationHandlerStop
-    if consent_missing and not _callback_matches(update, _CONSENT_STEP):
-        await _ask_to_finish(update, context, "consent")
-    elif (
-        not consent_missing
-        and time_missing
-        and not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update))
-    ):
-        await _ask_to_finish(update, context, "time")
+    if consent_missing:
+        if not _callback_matches(update, _CONSENT_STEP):
+            await _ask_to_finish(update, context, "consent")
+    elif time_missing:
+        context.choosing_first_time = True
+        if not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update)):
+            await _ask_to_finish(update, context, "time")
 
 
 def _is_time_step_message(update: Update) -> bool:

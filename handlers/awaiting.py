@@ -29,10 +29,13 @@ async def route_typed_answer(update: Update, context: BotContext) -> None:
         return
     async with context.db() as session:
         state = await conversation.awaiting(session, user.id)
-    if state is None or state.what not in TYPED_ANSWERS:
-        return
-    await TYPED_ANSWERS[state.what](update, context, state.data)
-    raise ApplicationHandlerStop
+    if state is not None and state.what in TYPED_ANSWERS:
+        await TYPED_ANSWERS[state.what](update, context, state.data)
+        raise ApplicationHandlerStop
+    if context.choosing_first_time:
+        # Typed instead of tapped: still the answer to "when is a good time?", never a note.
+        await reminder_time.typed_time(update, context, {"first_time": True})
+        raise ApplicationHandlerStop
 
 
 def register(app: BotApplication) -> None:

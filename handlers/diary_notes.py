@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot import callbacks, conversation
 from bot.context import BotApplication, BotContext
 from bot.diary import add_note, is_open, set_note_category, today_for, update_note_from_edit
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, replies
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,11 @@ async def category_tapped(update: Update, context: BotContext) -> None:
         await query.answer(context.texts.label("answer_not_yours"))
         return
     await query.answer(context.texts.label("note_category_saved"))
-    await query.edit_message_text(
+    await replies.show(
+        query,
         context.texts.render(
             "parent/note_category_saved.html.j2", category=category, child_name=family.child_name
         ),
-        parse_mode="HTML",
     )
 
 

@@ -17,8 +17,7 @@ from bot.enrolment import (
     redeem_family_invite,
 )
 from bot.models import Carer, Family
-from handlers import CONVERSATION_GROUP
-from handlers.reminder_time import ask_reminder_time
+from handlers import CONVERSATION_GROUP, NEW_MESSAGES, reminder_time, replies
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,8 @@ async def start(update: Update, context: BotContext) -> None:
             reply_markup=_consent_keyboard(context),
         )
     elif carer.reminder_time_local is None:
-        await ask_reminder_time(message, context, current=None, changing=False)
+        question = reminder_time.time_question(context, current=None, changing=False)
+        await message.reply_html(question.text, reply_markup=question.markup)
     else:
         await message.reply_html(
             texts.render("parent/already_enrolled.html.j2", child_name=child_name)
@@ -77,7 +77,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def consent_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.message is not None
+    assert query is not None
     agreed = callbacks.parse_consent(query.data)
     async with context.db() as session:
         carer = await session.get(Carer, context.carer_id)
@@ -89,18 +89,20 @@ async def consent_tapped(update: Update, context: BotContext) -> None:
         else:
             await decline_consent(session, carer)
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    await replies.remove_buttons(query)
     if agreed:
         log.info("carer %s consented", context.carer_id)
-        await ask_reminder_time(query.message, context, current=None, changing=False)
+        question = reminder_time.time_question(context, current=None, changing=False)
+        await replies.send(query, question.text, question.markup)
     else:
         log.info("update %s: consent declined, carer removed", update.update_id)
-        await query.message.reply_html(context.texts.render("parent/consent_declined.html.j2"))
+        await replies.send(query, context.texts.render("parent/consent_declined.html.j2"))
 
 
 def register(app: BotApplication) -> None:
     app.add_handler(
-        CommandHandler("start", start, filters=filters.ChatType.PRIVATE), group=CONVERSATION_GROUP
+        CommandHandler("start", start, filters=filters.ChatType.PRIVATE & NEW_MESSAGES),
+        group=CONVERSATION_GROUP,
     )
     app.add_handler(
         CallbackQueryHandler(consent_tapped, pattern=callbacks.CONSENT_PREFIX),

@@ -24,13 +24,15 @@ async def on_error(update: object, context: BotContext) -> None:
     )
     if not isinstance(update, Update):
         return
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE:
+        return
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(context.texts.label("tap_stale"))
-        elif update.effective_message is not None:
-            await update.effective_message.reply_html(
-                context.texts.render("parent/something_went_wrong.html.j2")
-            )
+        # A message, not a callback answer: the tap may already have been answered, and a
+        # second answer is an error of its own.
+        await context.bot.send_message(
+            chat.id, context.texts.render("parent/something_went_wrong.html.j2"), parse_mode="HTML"
+        )
     except TelegramError:
         log.warning("update %s: could not tell the user about the failure", update_id)
 

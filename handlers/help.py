@@ -7,7 +7,7 @@ from telegram.ext import CommandHandler
 
 from bot.context import BotApplication, BotContext
 from bot.texts import Texts
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, NEW_MESSAGES
 
 MENU = ("today", "week", "time", "pause", "resume", "stop", "help")
 
@@ -27,4 +27,6 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler("help", help_command), group=CONVERSATION_GROUP)
+    app.add_handler(
+        CommandHandler("help", help_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
+    )

@@ -12,7 +12,7 @@ from bot import callbacks, conversation, schedule
 from bot.clock import to_local
 from bot.context import BotApplication, BotContext
 from bot.diary import today_for
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, NEW_MESSAGES, replies
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +92,13 @@ async def pause_tapped(update: Update, context: BotContext) -> None:
         async with context.db() as session:
             carer = await context.carer(session)
             await conversation.expect(session, context.clock, carer.telegram_user_id, "pause_until")
-        await query.edit_message_text(
-            context.texts.render(
-                "parent/ask_pause_date.html.j2", example=today + timedelta(days=14)
-            ),
-            parse_mode="HTML",
+        example = today + timedelta(days=14)
+        await replies.show(
+            query, context.texts.render("parent/ask_pause_date.html.j2", example=example)
         )
         return
     until = None if choice == "open" else today + timedelta(days=int(choice))
-    await query.edit_message_text(await _pause_until(context, until), parse_mode="HTML")
+    await replies.show(query, await _pause_until(context, until))
 
 
 async def typed_date(update: Update, context: BotContext, data: dict) -> None:
@@ -147,9 +145,15 @@ async def stop_command(update: Update, context: BotContext) -> None:
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler("pause", pause_command), group=CONVERSATION_GROUP)
+    app.add_handler(
+        CommandHandler("pause", pause_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
+    )
     app.add_handler(
         CallbackQueryHandler(pause_tapped, pattern=callbacks.PAUSE_PREFIX), group=CONVERSATION_GROUP
     )
-    app.add_handler(CommandHandler("resume", resume_command), group=CONVERSATION_GROUP)
-    app.add_handler(CommandHandler("stop", stop_command), group=CONVERSATION_GROUP)
+    app.add_handler(
+        CommandHandler("resume", resume_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
+    )
+    app.add_handler(
+        CommandHandler("stop", stop_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
+    )

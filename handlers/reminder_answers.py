@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks, cards, conversation
 from bot.context import BotApplication, BotContext
 from bot.diary import AnswerOutcome, day_card, is_open, record_answer, today_for
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, replies
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +41,9 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
             rendered = cards.day_card(context.texts, card)
     log.info("carer %s answer tap: %s", context.carer_id, outcome.value)
     await query.answer(context.texts.label(_OUTCOME_LABELS[outcome]))
-    if rendered is None or query.message is None:
-        return
-    try:
-        await query.edit_message_text(
-            rendered.text, parse_mode="HTML", reply_markup=rendered.markup
-        )
-    except BadRequest as error:
-        # The same answer tapped twice leaves the card as it was; Telegram calls that an error.
-        if "not modified" not in str(error).lower():
-            raise
+    if rendered is not None:
+        # If the card can no longer be seen, the answer is saved and said; no new card.
+        await replies.show(query, rendered.text, rendered.markup, send_if_gone=False)
 
 
 async def add_note_tapped(update: Update, context: BotContext) -> None:
@@ -70,9 +62,9 @@ async def add_note_tapped(update: Update, context: BotContext) -> None:
                 session, context.clock, carer.telegram_user_id, "note", {"day": day.isoformat()}
             )
     await query.answer()
-    assert query.message is not None
-    await query.message.reply_html(
-        context.texts.render("parent/add_note_prompt.html.j2", day=day, not_today=day != today)
+    await replies.send(
+        query,
+        context.texts.render("parent/add_note_prompt.html.j2", day=day, not_today=day != today),
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, conversation
+from bot.cards import Rendered
 from bot.clock import to_local
 from bot.context import BotApplication, BotContext
 from bot.models import Carer
@@ -19,7 +20,7 @@ from bot.schedule import (
     set_reminder_days,
     set_reminder_time,
 )
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, NEW_MESSAGES, replies
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +58,12 @@ def _days_keyboard(context: BotContext) -> InlineKeyboardMarkup:
     )
 
 
-async def ask_reminder_time(
-    message: Message, context: BotContext, *, current: time | None, changing: bool
-) -> None:
-    await message.reply_html(
-        context.texts.render(
-            "parent/ask_reminder_time.html.j2", current=current, changing=changing
-        ),
-        reply_markup=_time_keyboard(context),
+def time_question(context: BotContext, *, current: time | None, changing: bool) -> Rendered:
+    """The "when would you like the reminder?" message and its buttons."""
+    text = context.texts.render(
+        "parent/ask_reminder_time.html.j2", current=current, changing=changing
     )
+    return Rendered(text, _time_keyboard(context))
 
 
 async def time_command(update: Update, context: BotContext) -> None:
@@ -73,9 +71,8 @@ async def time_command(update: Update, context: BotContext) -> None:
     async with context.db() as session:
         carer = await context.carer(session)
         current = carer.reminder_time_local
-    await ask_reminder_time(
-        update.effective_message, context, current=current, changing=current is not None
-    )
+    question = time_question(context, current=current, changing=current is not None)
+    await update.effective_message.reply_html(question.text, reply_markup=question.markup)
 
 
 async def _time_chosen(context: BotContext, carer: Carer, choice: time) -> bool:
@@ -113,14 +110,12 @@ async def time_tapped(update: Update, context: BotContext) -> None:
             )
     await query.answer()
     if choice == "typed":
-        await query.edit_message_text(
-            context.texts.render("parent/ask_typed_time.html.j2"), parse_mode="HTML"
-        )
+        await replies.show(query, context.texts.render("parent/ask_typed_time.html.j2"))
         return
-    await query.edit_message_text(
+    await replies.show(
+        query,
         context.texts.render("parent/ask_reminder_days.html.j2", reminder_time=choice),
-        parse_mode="HTML",
-        reply_markup=_days_keyboard(context),
+        _days_keyboard(context),
     )
 
 
@@ -175,11 +170,13 @@ async def days_tapped(update: Update, context: BotContext) -> None:
         )
     log.info("carer %s set reminder days", context.carer_id)
     await query.answer()
-    await query.edit_message_text(text, parse_mode="HTML")
+    await replies.show(query, text)
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler("time", time_command), group=CONVERSATION_GROUP)
+    app.add_handler(
+        CommandHandler("time", time_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
+    )
     app.add_handler(
         CallbackQueryHandler(time_tapped, pattern=callbacks.REMINDER_TIME_PREFIX),
         group=CONVERSATION_GROUP,

@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler
 from bot import cards
 from bot.context import BotApplication, BotContext
 from bot.diary import day_card, today_for
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, NEW_MESSAGES
 
 
 async def today_command(update: Update, context: BotContext) -> None:
@@ -21,4 +21,6 @@ async def today_command(update: Update, context: BotContext) -> None:
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler("today", today_command), group=CONVERSATION_GROUP)
+    app.add_handler(
+        CommandHandler("today", today_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
+    )

@@ -7,7 +7,7 @@ from telegram.ext import CommandHandler
 
 from bot.context import BotApplication, BotContext
 from bot.diary import today_for, week_view
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, NEW_MESSAGES
 
 
 async def week_command(update: Update, context: BotContext) -> None:
@@ -21,4 +21,6 @@ async def week_command(update: Update, context: BotContext) -> None:
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler("week", week_command), group=CONVERSATION_GROUP)
+    app.add_handler(
+        CommandHandler("week", week_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
+    )

@@ -1,0 +1,51 @@
+"""Answering a button tap in place: edit the tapped message, or, when Telegram no longer lets
+the bot see that message (deleted, or too old), send the answer as a new one."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+
+def _can_edit(query: CallbackQuery) -> bool:
+    # PTB parses an inaccessible message (Telegram sends date 0) as a Message or an
+    # InaccessibleMessage depending on version; is_accessible tells either way.
+    return isinstance(query.message, Message) and query.message.is_accessible
+
+
+def _chat_id(query: CallbackQuery) -> int:
+    return query.message.chat.id if query.message is not None else query.from_user.id
+
+
+async def show(
+    query: CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    send_if_gone: bool = True,
+) -> None:
+    if _can_edit(query):
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except BadRequest as error:
+            # The same tap twice leaves the message as it was; Telegram calls that an error.
+            if "not modified" not in str(error).lower():
+                raise
+        return
+    if send_if_gone:
+        await query.get_bot().send_message(
+            _chat_id(query), text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+
+
+async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A new message in the chat the tap came from."""
+    await query.get_bot().send_message(
+        _chat_id(query), text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def remove_buttons(query: CallbackQuery) -> None:
+    if _can_edit(query) and query.message.reply_markup is not None:
+        await query.edit_message_reply_markup(reply_markup=None)
