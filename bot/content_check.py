@@ -146,7 +146,7 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         "parent/note_edited.html.j2": {},
         "parent/add_note_prompt.html.j2": {"day": SAMPLE_DAY, "not_today": True},
         "parent/week.html.j2": {"week": week},
-        "parent/no_invite.html.j2": {"reason": "expired"},
+        "parent/no_invite.html.j2": {"reason": "too_many_tries"},
         "parent/already_enrolled.html.j2": {"child_name": LONG_NAME},
         "parent/finish_enrolment.html.j2": {"step": "consent"},
         "parent/pause_options.html.j2": {},

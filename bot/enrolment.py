@@ -8,11 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, UnknownTimeZone, as_utc, checked_timezone
-from bot.models import Carer, Family, Invite, Staff
+from bot.models import Carer, Family, Invite, InviteAttempt, Staff
+
+# A user whose codes failed this often in the window is asked to wait: 192-bit codes cannot be
+# guessed anyway, but this keeps anyone from trying.
+MAX_FAILED_CODES = 5
+FAILED_CODE_WINDOW = timedelta(hours=1)
 
 # Bumped whenever content/templates/parent/privacy_notice.html.j2 changes in substance.
 PRIVACY_NOTICE_VERSION = "2026-11-v1"
@@ -24,6 +29,7 @@ class RedeemStatus(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     ALREADY_ENROLLED = "already_enrolled"
+    TOO_MANY_TRIES = "too_many_tries"
 
 
 @dataclass(frozen=True)
@@ -133,16 +139,23 @@ async def redeem_family_invite(
             carer_id=existing.id,
             child_name=family.child_name if family else None,
         )
+    now = clock.now()
+    if await _recent_failures(session, telegram_user_id, now) >= MAX_FAILED_CODES:
+        return RedeemResult(RedeemStatus.TOO_MANY_TRIES)
     invite = await session.scalar(
         select(Invite).where(Invite.code_sha256 == hash_code(code), Invite.role == "family")
     )
-    now = clock.now()
+    failure = None
     if invite is None or invite.family_id is None:
-        return RedeemResult(RedeemStatus.UNKNOWN)
-    if invite.used_at_utc is not None:
-        return RedeemResult(RedeemStatus.USED)
-    if as_utc(invite.expires_at_utc) <= now:
-        return RedeemResult(RedeemStatus.EXPIRED)
+        failure = RedeemStatus.UNKNOWN
+    elif invite.used_at_utc is not None:
+        failure = RedeemStatus.USED
+    elif as_utc(invite.expires_at_utc) <= now:
+        failure = RedeemStatus.EXPIRED
+    if failure is not None:
+        session.add(InviteAttempt(telegram_user_id=telegram_user_id, attempted_at_utc=now))
+        return RedeemResult(failure)
+    assert invite is not None and invite.family_id is not None
     family = await session.get(Family, invite.family_id)
     assert family is not None
     invite.used_at_utc = now
@@ -158,6 +171,22 @@ async def redeem_family_invite(
     session.add(carer)
     await session.flush()
     return RedeemResult(RedeemStatus.ENROLLED, carer_id=carer.id, child_name=family.child_name)
+
+
+async def _recent_failures(session: AsyncSession, telegram_user_id: int, now: datetime) -> int:
+    # Attempts older than the window no longer count, and are not worth keeping.
+    await session.execute(
+        delete(InviteAttempt).where(
+            InviteAttempt.telegram_user_id == telegram_user_id,
+            InviteAttempt.attempted_at_utc < now - FAILED_CODE_WINDOW,
+        )
+    )
+    count = await session.scalar(
+        select(func.count())
+        .select_from(InviteAttempt)
+        .where(InviteAttempt.telegram_user_id == telegram_user_id)
+    )
+    return int(count or 0)
 
 
 async def record_consent(session: AsyncSession, clock: Clock, carer: Carer) -> None:

@@ -75,6 +75,16 @@ class Invite(Base):
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class InviteAttempt(Base):
+    """A /start with a code that did not work, kept for an hour so codes cannot be guessed."""
+
+    __tablename__ = "invite_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    attempted_at_utc: Mapped[datetime]
+
+
 class Carer(Base):
     """A parent or carer enrolled in a family's diary; one Telegram user each."""
 

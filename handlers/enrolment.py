@@ -56,7 +56,12 @@ async def start(update: Update, context: BotContext) -> None:
             carer = await find_carer(session, user.id)
     log.info("start from update %s: %s", update.update_id, status or "no code")
     texts = context.texts
-    if status is None or status in (RedeemStatus.UNKNOWN, RedeemStatus.USED, RedeemStatus.EXPIRED):
+    if status is None or status in (
+        RedeemStatus.UNKNOWN,
+        RedeemStatus.USED,
+        RedeemStatus.EXPIRED,
+        RedeemStatus.TOO_MANY_TRIES,
+    ):
         reason = status.value if status else None
         await message.reply_html(texts.render("parent/no_invite.html.j2", reason=reason))
         return

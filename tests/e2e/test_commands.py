@@ -37,12 +37,16 @@ async def test_commands_are_registered_and_help_lists_them(bot, fake):
         "pause",
         "resume",
         "stop",
+        "privacy",
         "help",
     }
     await parent.send("/help")
     help_text = (await parent.wait_for()).plain
-    for command in ("/today", "/week", "/time", "/pause", "/resume", "/stop"):
+    for command in ("/today", "/week", "/time", "/pause", "/resume", "/stop", "/privacy"):
         assert command in help_text
+    await parent.send("/privacy")
+    notice = (await parent.wait_for()).plain
+    assert "About your information" in notice and "home visitor" in notice
 
 
 async def test_today_shows_the_activities_with_answers_so_far(bot, fake, clock):

@@ -127,3 +127,22 @@ async def test_start_again_after_joining_says_welcome_back(bot, fake):
     other = await bot.new_family("Mia")
     await parent.send(f"/start {await bot.invite(other)}")
     assert "Sam" in (await parent.wait_for()).plain
+
+
+async def test_guessing_codes_is_stopped_after_five_failures_in_an_hour(bot, fake, clock):
+    family_id = await bot.new_family("Sam")
+    good_code = await bot.invite(family_id)
+    guesser = fake.user(user_id=8001, first_name="Kim")
+    for attempt in range(5):
+        await guesser.send(f"/start guess{attempt}")
+        assert "couldn’t find that invitation" in (await guesser.wait_for()).plain
+    # The sixth is refused even though it is a real code: nothing is looked up, nothing made.
+    await guesser.send(f"/start {good_code}")
+    assert "please wait an hour" in (await guesser.wait_for()).plain
+    assert await _carers(bot) == 0
+    # Someone else is not affected.
+    await join(bot, fake.user(user_id=8002, first_name="Ana"), await bot.invite(family_id))
+    # An hour later the guesser's (real) link works.
+    clock.advance(hours=1, seconds=1)
+    await join(bot, guesser, good_code)
+    assert await _carers(bot) == 2
