@@ -123,7 +123,7 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
     )
     plain = {
         "parent/welcome.html.j2": {"child_name": LONG_NAME},
-        "parent/consent_given.html.j2": {},
+        "parent/consent_given.html.j2": {"stopped": True},
         "parent/consent_declined.html.j2": {},
         "parent/ask_reminder_time.html.j2": {"current": time(18, 30), "changing": True},
         "parent/ask_typed_time.html.j2": {},
@@ -148,7 +148,9 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         "parent/week.html.j2": {"week": week},
         "parent/no_invite.html.j2": {"reason": "too_many_tries"},
         "parent/already_enrolled.html.j2": {"child_name": LONG_NAME},
-        "parent/finish_enrolment.html.j2": {"step": "consent"},
+        "parent/finish_enrolment.html.j2": {"step": "consent_again"},
+        "parent/notice_changed.html.j2": {},
+        "parent/notice_declined.html.j2": {},
         "parent/pause_options.html.j2": {},
         "parent/ask_pause_date.html.j2": {"example": SAMPLE_DAY},
         "parent/bad_date.html.j2": {"example": SAMPLE_DAY},

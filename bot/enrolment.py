@@ -189,13 +189,26 @@ async def _recent_failures(session: AsyncSession, telegram_user_id: int, now: da
     return int(count or 0)
 
 
+def consent_needed(carer: Carer) -> bool:
+    """Never agreed, or agreed to an earlier version of the notice: ask (again) before going on."""
+    return carer.consent_version != PRIVACY_NOTICE_VERSION
+
+
 async def record_consent(session: AsyncSession, clock: Clock, carer: Carer) -> None:
     carer.consent_at_utc = clock.now()
     carer.consent_version = PRIVACY_NOTICE_VERSION
 
 
-async def decline_consent(session: AsyncSession, carer: Carer) -> None:
-    """No consent, no data: the carer row goes; the invite works again if they change their mind."""
+async def decline_consent(session: AsyncSession, clock: Clock, carer: Carer) -> bool:
+    """Returns True if the carer was removed (a first "no"), False if reminders were stopped.
+
+    A first "no" keeps nothing: the carer row goes, and the invite works again if they change
+    their mind. A "no" to a changed notice stops the reminders; what the diary already holds is
+    kept until the family asks for it to be erased.
+    """
+    if carer.consent_at_utc is not None:
+        carer.stopped_at_utc = clock.now()
+        return False
     invite = await session.scalar(
         select(Invite).where(Invite.used_by_telegram_id == carer.telegram_user_id)
     )
@@ -203,3 +216,4 @@ async def decline_consent(session: AsyncSession, carer: Carer) -> None:
         invite.used_at_utc = None
         invite.used_by_telegram_id = None
     await session.delete(carer)
+    return True

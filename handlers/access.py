@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from bot import callbacks, conversation
 from bot.clock import as_utc
 from bot.context import BotApplication, BotContext
-from bot.enrolment import find_carer
+from bot.enrolment import consent_needed, find_carer
 from bot.models import ChatState
 from handlers import ACCESS_GROUP
 
@@ -60,7 +60,8 @@ async def identify(update: Update, context: BotContext) -> None:
                 is_command or context.clock.now() - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
             ):
                 await conversation.clear(session, user.id)
-        consent_missing = carer is not None and carer.consent_at_utc is None
+        consent_missing = carer is not None and consent_needed(carer)
+        consented_before = carer is not None and carer.consent_at_utc is not None
         time_missing = carer is not None and carer.reminder_time_local is None
     if update.my_chat_member is not None:
         # Blocking and unblocking are not something to answer; chat_member records them.
@@ -74,7 +75,9 @@ async def identify(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if consent_missing:
         if not _callback_matches(update, _CONSENT_STEP):
-            await _ask_to_finish(update, context, "consent")
+            await _ask_to_finish(
+                update, context, "consent_again" if consented_before else "consent"
+            )
     elif time_missing:
         context.choosing_first_time = True
         if not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update)):

@@ -11,6 +11,7 @@ from bot import callbacks
 from bot.context import BotApplication, BotContext
 from bot.enrolment import (
     RedeemStatus,
+    consent_needed,
     decline_consent,
     find_carer,
     record_consent,
@@ -71,6 +72,10 @@ async def start(update: Update, context: BotContext) -> None:
             texts.render("parent/welcome.html.j2", child_name=child_name),
             reply_markup=_consent_keyboard(context),
         )
+    elif consent_needed(carer):
+        await message.reply_html(
+            texts.render("parent/notice_changed.html.j2"), reply_markup=_consent_keyboard(context)
+        )
     elif carer.reminder_time_local is None:
         question = reminder_time.time_question(context, current=None, changing=False)
         await message.reply_html(question.text, reply_markup=question.markup)
@@ -86,22 +91,33 @@ async def consent_tapped(update: Update, context: BotContext) -> None:
     agreed = callbacks.parse_consent(query.data)
     async with context.db() as session:
         carer = await session.get(Carer, context.carer_id)
-        if carer is None or agreed is None or carer.consent_at_utc is not None:
+        if carer is None or agreed is None or not consent_needed(carer):
             await query.answer(context.texts.label("tap_stale"))
             return
+        has_time = carer.reminder_time_local is not None
+        stopped = carer.stopped_at_utc is not None
+        removed = False
         if agreed:
             await record_consent(session, context.clock, carer)
         else:
-            await decline_consent(session, carer)
+            removed = await decline_consent(session, context.clock, carer)
     await query.answer()
     await replies.remove_buttons(query)
-    if agreed:
+    if agreed and has_time:
+        log.info("carer %s agreed to the changed notice", context.carer_id)
+        await replies.send(
+            query, context.texts.render("parent/consent_given.html.j2", stopped=stopped)
+        )
+    elif agreed:
         log.info("carer %s consented", context.carer_id)
         question = reminder_time.time_question(context, current=None, changing=False)
         await replies.send(query, question.text, question.markup)
-    else:
+    elif removed:
         log.info("update %s: consent declined, carer removed", update.update_id)
         await replies.send(query, context.texts.render("parent/consent_declined.html.j2"))
+    else:
+        log.info("carer %s declined the changed notice: reminders stopped", context.carer_id)
+        await replies.send(query, context.texts.render("parent/notice_declined.html.j2"))
 
 
 def register(app: BotApplication) -> None:
