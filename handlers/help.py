@@ -9,7 +9,7 @@ from bot.context import BotApplication, BotContext
 from bot.texts import Texts
 from handlers import CONVERSATION_GROUP, NEW_MESSAGES
 
-MENU = ("today", "week", "time", "pause", "resume", "stop", "privacy", "help")
+MENU = ("today", "week", "time", "pause", "resume", "stop", "privacy", "mydata", "help")
 
 
 def command_menu(texts: Texts) -> list[BotCommand]:

@@ -38,6 +38,7 @@ async def test_commands_are_registered_and_help_lists_them(bot, fake):
         "resume",
         "stop",
         "privacy",
+        "mydata",
         "help",
     }
     await parent.send("/help")

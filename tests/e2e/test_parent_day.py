@@ -35,6 +35,7 @@ async def test_a_parent_joins_practises_and_keeps_a_diary(bot, fake, clock):
         "resume",
         "stop",
         "privacy",
+        "mydata",
         "help",
     ]
 
