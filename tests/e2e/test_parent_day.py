@@ -26,19 +26,6 @@ async def test_a_parent_joins_practises_and_keeps_a_diary(bot, fake, clock):
     assert "18:30" in confirmed.plain and "every day" in confirmed.plain
     assert "Monday 23 November, 18:30" in confirmed.plain
 
-    # The command menu was registered with Telegram.
-    assert [command["command"] for command in fake.commands] == [
-        "today",
-        "week",
-        "time",
-        "pause",
-        "resume",
-        "stop",
-        "privacy",
-        "mydata",
-        "help",
-    ]
-
     # Nothing at 18:29; at 18:30 (GMT in November) the reminder arrives, once.
     before = len(parent.inbox())
     clock.set(datetime(2026, 11, 23, 18, 29, tzinfo=UTC))
