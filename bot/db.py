@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +32,13 @@ def make_engine(database_url: str) -> AsyncEngine:
         return engine
     # hide_parameters: a failing statement must not put a parent's note into the logs.
     return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+
+
+def insert_or_merge(session: AsyncSession, table: Any) -> Any:
+    """An INSERT with ON CONFLICT for the session's database (PostgreSQL or SQLite): the two
+    dialects spell it the same way, but through their own `insert`."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,11 +7,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local_date
+from bot.db import insert_or_merge
 from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Plan, Target
 from bot.plans import plan_on
 
@@ -163,10 +162,8 @@ async def record_answer(
         "answered_by_carer_id": carer.id,
         "answered_at_utc": clock.now(),
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # Two carers may tap at the same moment: the later tap wins, and neither fails.
-    statement = insert(DiaryAnswer).values(**values)
+    statement = insert_or_merge(session, DiaryAnswer).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["target_id", "local_date"],
         set_={

@@ -59,6 +59,13 @@ class EnrolmentError(ValueError):
     """An invite cannot be issued as asked (unknown visitor or family, bad name)."""
 
 
+def _check_zone(timezone: str) -> None:
+    try:
+        checked_timezone(timezone)
+    except UnknownTimeZone as error:
+        raise EnrolmentError(str(error)) from error
+
+
 async def create_family(
     session: AsyncSession,
     clock: Clock,
@@ -70,10 +77,7 @@ async def create_family(
     child_name = child_name.strip()
     if not 1 <= len(child_name) <= 60:
         raise EnrolmentError("the child's first name or nickname must be 1 to 60 characters")
-    try:
-        checked_timezone(timezone)
-    except UnknownTimeZone as error:
-        raise EnrolmentError(str(error)) from error
+    _check_zone(timezone)
     if visitor_id is not None:
         visitor = await session.get(Staff, visitor_id)
         if visitor is None or visitor.role != "visitor":
@@ -93,10 +97,7 @@ async def add_visitor(session: AsyncSession, clock: Clock, *, name: str, timezon
     name = name.strip()
     if not 1 <= len(name) <= 120:
         raise EnrolmentError("a visitor's name must be 1 to 120 characters")
-    try:
-        checked_timezone(timezone)
-    except UnknownTimeZone as error:
-        raise EnrolmentError(str(error)) from error
+    _check_zone(timezone)
     visitor = Staff(name=name, role="visitor", timezone=timezone, created_at_utc=clock.now())
     session.add(visitor)
     await session.flush()

@@ -20,7 +20,7 @@ PAYLOAD_LOGGERS = {
 def keep_payloads_out_of_logs() -> None:
     for name, lowest_level in PAYLOAD_LOGGERS.items():
         logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < lowest_level or logger.level == logging.NOTSET:
+        if logger.getEffectiveLevel() < lowest_level:
             logger.setLevel(lowest_level)
 
 

@@ -13,12 +13,11 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.db import insert_or_merge
 from bot.models import Carer, OutboxMessage
 
 LEASE = timedelta(seconds=60)
@@ -78,10 +77,10 @@ async def enqueue(
         "created_at_utc": now,
         "last_error": last_error,
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert_or_merge(session, OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     result = await session.execute(statement)
     return bool(result.rowcount)
@@ -193,16 +192,3 @@ async def mark_unreachable(
         await session.execute(
             update(Carer).where(Carer.id == message.carer_id).values(unreachable_at_utc=clock.now())
         )
-
-
-async def backlog(session: AsyncSession) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
-                OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value])
-            )
-        )
-        or 0
-    )

@@ -11,6 +11,9 @@ from bot.clock import Clock, as_utc
 from bot.models import Carer
 
 REMINDER_DAYS = ("daily", "weekdays")
+# Pauses are for term breaks and illness; a date further off is more likely a slip
+# (20/11 typed on 23/11 would otherwise mean next November).
+LONGEST_PAUSE = timedelta(days=183)
 # Offered as buttons; any other time can be typed as HH:MM.
 COMMON_REMINDER_TIMES = (
     time(7, 30),
@@ -53,6 +56,11 @@ def parse_typed_date(text: str, today: date) -> date | None:
     except ValueError:
         return None
     return None
+
+
+def valid_pause_end(day: date | None, today: date) -> bool:
+    """A pause ends after today and within LONGEST_PAUSE."""
+    return day is not None and today < day <= today + LONGEST_PAUSE
 
 
 def set_reminder_time(clock: Clock, carer: Carer, reminder_time: time) -> None:
@@ -125,11 +133,11 @@ def scheduled_reminder(carer: Carer, timezone: str, day: date) -> ScheduledRemin
 
 def next_reminder(carer: Carer, timezone: str, now_utc: datetime) -> ScheduledReminder | None:
     """The next reminder after now (for confirmations like "next reminder: Tuesday 18:30")."""
+    if carer.paused and carer.paused_until is None:
+        return None  # until /resume, there is no next one
     today = now_utc.astimezone(ZoneInfo(timezone)).date()
     for offset in range(0, 400):
         candidate = scheduled_reminder(carer, timezone, today + timedelta(days=offset))
         if candidate is not None and candidate.scheduled_at_utc > now_utc:
             return candidate
-        if carer.paused and carer.paused_until is None:
-            return None
     return None

@@ -13,7 +13,6 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 # Telegram's limits for what we send (Bot API documentation).
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
-CALLBACK_ANSWER_LIMIT = 200
 CALLBACK_DATA_LIMIT = 64
 
 

@@ -26,9 +26,14 @@ _CONSENT_STEP = (callbacks.CONSENT_PREFIX,)
 _TIME_STEP = (callbacks.REMINDER_TIME_PREFIX, callbacks.REMINDER_DAYS_PREFIX)
 
 
+def _command(update: Update) -> str | None:
+    """ "/time@our_bot 9" -> "/time"; None for anything that is not a new command message."""
+    text = update.message.text if update.message and update.message.text else ""
+    return text.split()[0].split("@")[0] if text.startswith("/") else None
+
+
 def _is_start(update: Update) -> bool:
-    message = update.message
-    return bool(message and message.text and message.text.split()[0].split("@")[0] == "/start")
+    return _command(update) == "/start"
 
 
 def _callback_matches(update: Update, prefixes: tuple[str, ...]) -> bool:
@@ -45,9 +50,7 @@ async def identify(update: Update, context: BotContext) -> None:
     if _is_start(update):
         return
     message = update.effective_message
-    is_command = bool(
-        update.message and update.message.text and update.message.text.startswith("/")
-    )
+    is_command = _command(update) is not None
     async with context.db() as session:
         carer = await find_carer(session, user.id)
         if carer is not None:
@@ -86,8 +89,8 @@ async def identify(update: Update, context: BotContext) -> None:
 
 def _is_time_step_message(update: Update) -> bool:
     # A typed time, or /time itself, is how a carer finishes choosing the reminder time.
-    text = update.message.text if update.message and update.message.text else ""
-    return bool(text) and (not text.startswith("/") or text.split()[0].split("@")[0] == "/time")
+    has_text = bool(update.message and update.message.text)
+    return has_text and _command(update) in (None, "/time")
 
 
 async def _ask_to_finish(update: Update, context: BotContext, step: str) -> None:

@@ -16,10 +16,6 @@ from handlers import CONVERSATION_GROUP, NEW_MESSAGES, replies
 
 log = logging.getLogger(__name__)
 
-# Pauses are for term breaks and illness; a date further off is more likely a slip
-# (20/11 typed on 23/11 would otherwise mean next November).
-LONGEST_PAUSE = timedelta(days=183)
-
 
 def _options_keyboard(context: BotContext) -> InlineKeyboardMarkup:
     label = context.texts.label
@@ -52,17 +48,13 @@ async def _today(context: BotContext) -> date:
         return today_for(family, context.clock)
 
 
-def _valid_pause_date(day: date | None, today: date) -> bool:
-    return day is not None and today < day <= today + LONGEST_PAUSE
-
-
 async def pause_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     if context.args:
         today = await _today(context)
         until = schedule.parse_typed_date(" ".join(context.args), today)
-        if not _valid_pause_date(until, today):
+        if not schedule.valid_pause_end(until, today):
             await _reply_bad_date(message, context, today)
             return
         await message.reply_html(await _pause_until(context, until))
@@ -107,7 +99,7 @@ async def typed_date(update: Update, context: BotContext, data: dict) -> None:
     assert message is not None and message.text is not None
     today = await _today(context)
     until = schedule.parse_typed_date(message.text, today)
-    if not _valid_pause_date(until, today):
+    if not schedule.valid_pause_end(until, today):
         await _reply_bad_date(message, context, today)
         return
     await message.reply_html(await _pause_until(context, until))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +39,6 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     unreachable: int = 0
-    outcomes: dict[int, str] = field(default_factory=dict)
 
 
 class OutboxSender:
@@ -114,7 +113,6 @@ class OutboxSender:
         report: DrainReport,
     ) -> None:
         clock = self.services.clock
-        report.outcomes[message.id] = result.outcome
         if result.outcome == "sent":
             await outbox.mark_sent(session, clock, message.id, result.telegram_message_id)
             report.sent += 1
