@@ -114,3 +114,122 @@ def pause(choice: str) -> str:
 def parse_pause(data: str | None) -> str | None:
     match = PAUSE.fullmatch(data or "")
     return match.group(1) if match else None
+
+
+# --- Visitors and managers. Every one names the family or visit it acts on, and the handler
+# checks the tapper may reach it before doing anything.
+
+PICK_FAMILY = re.compile(r"^sf1:(plan|visit|summary|move):([0-9]{1,12})$")
+PLAN = re.compile(
+    r"^pl1:([0-9]{1,12}):(area|act|next|drop|goal|save|custom|goals|addgoal|show)"
+    r"(?::([a-z0-9_-]{1,40}))?$"
+)
+NEXT_STEP = re.compile(r"^ns1:([0-9]{1,12}):([a-z0-9-]{2,24})$")
+VISIT = re.compile(
+    r"^v1:(book|day|at|rep|move|mday|mat|cancel|cancelok|done):([0-9]{1,12})"
+    r"(?::([0-9]{8}))?(?::([0-9]{4}))?(?::([0-9]{1,2}))?$"
+)
+SUMMARY = re.compile(r"^sm1:([0-9]{1,12}):(since|7|14|28)$")
+MOVE_TO = re.compile(r"^mv1:([0-9]{1,12}):([0-9]{1,12})$")
+
+PICK_FAMILY_PREFIX = r"^sf1:"
+PLAN_PREFIX = r"^pl1:"
+NEXT_STEP_PREFIX = r"^ns1:"
+VISIT_PREFIX = r"^v1:"
+SUMMARY_PREFIX = r"^sm1:"
+MOVE_TO_PREFIX = r"^mv1:"
+
+
+@dataclass(frozen=True)
+class PlanTap:
+    family_id: int
+    op: str
+    arg: str | None
+
+
+@dataclass(frozen=True)
+class VisitTap:
+    op: str
+    id: int
+    day: date | None
+    at: time | None
+    repeat: int | None
+
+
+def pick_family(purpose: str, family_id: int) -> str:
+    return f"sf1:{purpose}:{family_id}"
+
+
+def parse_pick_family(data: str | None) -> tuple[str, int] | None:
+    match = PICK_FAMILY.fullmatch(data or "")
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def plan(family_id: int, op: str, arg: str | int | None = None) -> str:
+    return f"pl1:{family_id}:{op}" + (f":{arg}" if arg is not None else "")
+
+
+def parse_plan(data: str | None) -> PlanTap | None:
+    match = PLAN.fullmatch(data or "")
+    return PlanTap(int(match.group(1)), match.group(2), match.group(3)) if match else None
+
+
+def next_step(target_id: int, activity_id: str) -> str:
+    return f"ns1:{target_id}:{activity_id}"
+
+
+def parse_next_step(data: str | None) -> tuple[int, str] | None:
+    match = NEXT_STEP.fullmatch(data or "")
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def visit(
+    op: str,
+    target_id: int,
+    day: date | None = None,
+    at: time | None = None,
+    repeat: int | None = None,
+) -> str:
+    data = f"v1:{op}:{target_id}"
+    if day is not None:
+        data += f":{day:%Y%m%d}"
+    if at is not None:
+        data += f":{at:%H%M}"
+    if repeat is not None:
+        data += f":{repeat}"
+    return data
+
+
+def parse_visit(data: str | None) -> VisitTap | None:
+    match = VISIT.fullmatch(data or "")
+    if not match:
+        return None
+    day = _day(match.group(3)) if match.group(3) else None
+    at = None
+    if match.group(4):
+        hour, minute = int(match.group(4)[:2]), int(match.group(4)[2:])
+        if hour > 23 or minute > 59:
+            return None
+        at = time(hour, minute)
+    if match.group(3) and day is None:
+        return None
+    repeat = int(match.group(5)) if match.group(5) else None
+    return VisitTap(match.group(1), int(match.group(2)), day, at, repeat)
+
+
+def summary(family_id: int, period: str) -> str:
+    return f"sm1:{family_id}:{period}"
+
+
+def parse_summary(data: str | None) -> tuple[int, str] | None:
+    match = SUMMARY.fullmatch(data or "")
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def move_to(family_id: int, visitor_id: int) -> str:
+    return f"mv1:{family_id}:{visitor_id}"
+
+
+def parse_move_to(data: str | None) -> tuple[int, int] | None:
+    match = MOVE_TO.fullmatch(data or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None

@@ -20,23 +20,33 @@ from bot.clock import SystemClock, local_date
 from bot.config import MissingTokenError, Settings, require_token
 from bot.content_check import check_content
 from bot.db import make_engine, make_sessionmaker
-from bot.enrolment import EnrolmentError, add_visitor, create_family, issue_family_invite
+from bot.enrolment import (
+    EnrolmentError,
+    add_staff,
+    add_visitor,
+    create_family,
+    issue_family_invite,
+    issue_staff_invite,
+)
 from bot.migrate import upgrade_to_head
 from bot.models import Family
 from bot.plans import PlanError, TargetSpec, plan_on, set_plan, specs_from_ids
 from bot.texts import CONTENT_DIR
+from bot.visits import VisitError, add_holiday, holidays
 
 app = typer.Typer(help="Portage companion bot.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 invite_app = typer.Typer(help="Invitation links.", no_args_is_help=True)
 plan_app = typer.Typer(help="A child's plan of targets.", no_args_is_help=True)
 visitor_app = typer.Typer(help="Home visitors.", no_args_is_help=True)
+holiday_app = typer.Typer(help="School holidays repeating visits skip.", no_args_is_help=True)
 content_app = typer.Typer(help="The activity library and message templates.", no_args_is_help=True)
 for sub_app, name in (
     (db_app, "db"),
     (invite_app, "invite"),
     (plan_app, "plan"),
     (visitor_app, "visitor"),
+    (holiday_app, "holiday"),
     (content_app, "content"),
 ):
     app.add_typer(sub_app, name=name)
@@ -147,6 +157,88 @@ def invite_family(
         _fail(str(error))
     typer.echo(f"Family {family_id}: https://t.me/{username}?start={code}")
     typer.echo(f"Single use; expires {expires:%Y-%m-%d %H:%M} UTC.")
+
+
+def _invite_staff(name: str, role: str, timezone: str | None) -> None:
+    clock = SystemClock()
+    try:
+        username = _bot_username(Settings())
+    except (MissingTokenError, httpx.HTTPError, KeyError) as error:
+        _fail(f"cannot find the bot's username (set TELEGRAM_BOT_USERNAME): {error}")
+
+    async def _invite(session: AsyncSession, settings: Settings) -> tuple[int, str, object]:
+        member = await add_staff(
+            session,
+            clock,
+            name=name,
+            role=role,
+            timezone=timezone or settings.default_timezone,
+        )
+        issued = await issue_staff_invite(
+            session, clock, staff_id=member.id, ttl_days=settings.invite_ttl_days
+        )
+        return member.id, issued.code, issued.expires_at_utc
+
+    try:
+        staff_id, code, expires = _with_session(_invite)
+    except EnrolmentError as error:
+        _fail(str(error))
+    typer.echo(f"{role.title()} {staff_id} ({name}): https://t.me/{username}?start={code}")
+    typer.echo(f"Single use; expires {expires:%Y-%m-%d %H:%M} UTC.")
+
+
+@invite_app.command("visitor")
+def invite_visitor(
+    name: Annotated[str, typer.Argument(help="The home visitor's name.")],
+    timezone: Annotated[str | None, typer.Option(help="Their time zone.")] = None,
+) -> None:
+    """Register a home visitor and print their single-use sign-in link."""
+    _invite_staff(name, "visitor", timezone)
+
+
+@invite_app.command("manager")
+def invite_manager(
+    name: Annotated[str, typer.Argument(help="The service manager's name.")],
+    timezone: Annotated[str | None, typer.Option(help="Their time zone.")] = None,
+) -> None:
+    """Register a service manager and print their single-use sign-in link."""
+    _invite_staff(name, "manager", timezone)
+
+
+@holiday_app.command("add")
+def holiday_add(
+    name: Annotated[str, typer.Argument(help="For example: Christmas.")],
+    first: Annotated[str, typer.Argument(help="First day, YYYY-MM-DD.")],
+    last: Annotated[str, typer.Argument(help="Last day, YYYY-MM-DD.")],
+) -> None:
+    """A school holiday: repeating visits skip it."""
+
+    async def _add(session: AsyncSession, settings: Settings) -> None:
+        await add_holiday(
+            session,
+            name=name,
+            starts_on=date.fromisoformat(first),
+            ends_on=date.fromisoformat(last),
+        )
+
+    try:
+        _with_session(_add)
+    except (ValueError, VisitError) as error:
+        _fail(str(error))
+    typer.echo(f"Holiday added: {name}, {first} to {last}.")
+
+
+@holiday_app.command("list")
+def holiday_list() -> None:
+    """The school holidays entered so far."""
+
+    async def _list(session: AsyncSession, settings: Settings) -> list[str]:
+        return [
+            f"{holiday.starts_on:%Y-%m-%d} to {holiday.ends_on:%Y-%m-%d}  {holiday.name}"
+            for holiday in await holidays(session)
+        ]
+
+    typer.echo("\n".join(_with_session(_list)) or "No holidays entered.")
 
 
 @visitor_app.command("add")

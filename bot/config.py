@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +28,14 @@ class Settings(BaseSettings):
     # The share of Telegram's 30 messages a second the outbox may use, leaving room for replies.
     outbox_messages_per_second: float = Field(default=25.0, gt=0)
     log_level: str = "INFO"
+    # A visit's summary reaches the visitor at this local time on the working day before it
+    # (or soon after booking, when the visit is booked later than that).
+    summary_lead_time: time = time(18, 0)
+    # Families without a booked visit: a weekly summary on this day (0 = Monday) and time.
+    weekly_summary_weekday: int = Field(default=4, ge=0, le=6)
+    weekly_summary_time: time = time(16, 0)
+    # How far back a summary looks when there was no earlier visit or summary.
+    summary_max_days: int = Field(default=28, ge=1, le=62)
 
     @field_validator("default_timezone")
     @classmethod

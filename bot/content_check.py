@@ -8,18 +8,34 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+from telegram import InlineKeyboardMarkup
+
 from bot import cards
 from bot.activities import Activity, ActivityLibrary, Area, LibraryError, load_library
+from bot.caseload import CaseloadRow
 from bot.diary import DayCard, TargetDay, TargetWeek, WeekView
+from bot.message_split import split_html
+from bot.staff import StaffMember, VisitorLoad
+from bot.summaries import Flag, NextStep, NoteQuote, SummaryData, TargetSummary
+from bot.summary_messages import summary_messages
 from bot.texts import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, MESSAGE_LIMIT, Texts
+from bot.visits import VisitView
 
 MIN_PER_AREA = 6
 # Sent as a document's caption, where Telegram's limit is 1024.
-CAPTION_TEMPLATES = {"parent/my_data.html.j2", "parent/my_data_csv.html.j2"}
+CAPTION_TEMPLATES = {
+    "parent/my_data.html.j2",
+    "parent/my_data_csv.html.j2",
+    "visitor/family_invite_qr.html.j2",
+    "visitor/chart_caption.html.j2",
+    "visitor/media_caption.html.j2",
+}
+# Lists that grow with a caseload: sent in as many messages as they need.
+SPLIT_TEMPLATES = {"visitor/families.html.j2", "visitor/visitors.html.j2"}
 TELEGRAM_TAGS = {
     "b",
     "strong",
@@ -169,6 +185,13 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         "parent/not_kept_other.html.j2": {},
         "parent/unknown_command.html.j2": {"child_name": LONG_NAME},
         "parent/something_went_wrong.html.j2": {},
+        "parent/plan_changed.html.j2": {
+            "child_name": LONG_NAME,
+            "titles": [activity.title for activity in _longest(library, 4)],
+            "new_titles": [activity.title for activity in _longest(library, 2)],
+            "starts_on": SAMPLE_DAY,
+            "starts_today": False,
+        },
     }
     messages = {
         name: [cards.Rendered(texts.render(name, **context))] for name, context in plain.items()
@@ -197,6 +220,156 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         )
         for answer in (None, "a_little")
     ]
+    messages.update(_visitor_samples(texts, library))
+    return messages
+
+
+def _visitor_samples(texts: Texts, library: ActivityLibrary) -> dict[str, list[cards.Rendered]]:
+    """The visitor's and manager's messages, a summary at its longest split into its parts."""
+    longest = _longest(library, 4)
+    moment = datetime(2026, 12, 31, 18, 30)
+    member = StaffMember(BIG_ID, LONG_NAME, "manager", "Europe/London", BIG_ID)
+    days = [SAMPLE_DAY - timedelta(days=offset) for offset in range(27, -1, -1)]
+    cells = ["yes", "a_little", "not_today", "none", "off", "tries:6/6", "tries:0/6"]
+    long_note = ("<Zoë & Amélie> 😀 " * 240)[:4000]
+    summary = SummaryData(
+        family_id=BIG_ID,
+        child_name=LONG_NAME,
+        period_start=days[0],
+        period_end=days[-1],
+        targets=[
+            TargetSummary(
+                target_id=BIG_ID,
+                position=position,
+                title=activity.title,
+                goal=LONG_NAME * 3,
+                criterion_text=activity.criterion.text,
+                cells=[cells[index % len(cells)] for index in range(len(days))],
+                practised=28,
+                not_today=28,
+                days_in_plan=28,
+                ready=True,
+                next_step=NextStep(activity.id, activity.title),
+            )
+            for position, activity in enumerate(longest, start=1)
+        ],
+        notes=[
+            NoteQuote(BIG_ID, day, kind, category, long_note, "file-id" if kind != "text" else None)
+            for day in days
+            for kind, category in (("text", "question"), ("photo", "new_skill"), ("voice", None))
+        ],
+        flags=[
+            Flag("quiet_days", count=28, day=SAMPLE_DAY),
+            Flag("mostly_not_today", title=LONG_NAME, count=28),
+            Flag("question", day=SAMPLE_DAY),
+            Flag("ready", title=LONG_NAME),
+            Flag("unreachable", count=3),
+            Flag("no_plan"),
+        ],
+    )
+    row = CaseloadRow(
+        BIG_ID, LONG_NAME, 3, SAMPLE_DAY, 28, 28, "a_little", SAMPLE_DAY, moment,
+        ["quiet_days", "mostly_not_today", "question", "ready", "unreachable", "no_plan",
+         "not_joined", "goal_review"],
+    )  # fmt: skip
+    visit = VisitView(BIG_ID, BIG_ID, moment, "booked", 14)
+    plain: dict[str, dict] = {
+        "visitor/help.html.j2": {"member": member},
+        "visitor/families.html.j2": {"rows": [row] * 15},
+        "visitor/ask_child_name.html.j2": {},
+        "visitor/bad_child_name.html.j2": {},
+        "visitor/family_invite.html.j2": {
+            "child_name": LONG_NAME,
+            "family_id": BIG_ID,
+            "link": "https://t.me/" + "b" * 32 + "?start=" + "c" * 32,
+            "expires": moment,
+        },
+        "visitor/family_invite_qr.html.j2": {"child_name": LONG_NAME},
+        "visitor/invite_usage.html.j2": {},
+        "visitor/no_families.html.j2": {},
+        "visitor/not_yours.html.j2": {},
+        "visitor/managers_only.html.j2": {},
+        "visitor/pick_family.html.j2": {"purpose": "summary"},
+        "visitor/plan.html.j2": {
+            "note": "not_saved",
+            "child_name": LONG_NAME,
+            "family_id": BIG_ID,
+            "current": [(activity.title, 1) for activity in longest],
+            "items": [{"custom": {}, "title": activity.title, "goal": 1} for activity in longest],
+            "goals": {1: LONG_NAME * 3},
+            "starts_on": SAMPLE_DAY,
+            "max_targets": 4,
+        },
+        "visitor/pick_area.html.j2": {"child_name": LONG_NAME},
+        "visitor/pick_activity.html.j2": {
+            "area": "communication_language",
+            "activities": sorted(library, key=lambda activity: -len(activity.target))[:10],
+        },
+        "visitor/pick_goal.html.j2": {"title": LONG_NAME},
+        "visitor/goals.html.j2": {
+            "child_name": LONG_NAME,
+            "goals": [(LONG_NAME * 3, SAMPLE_DAY, SAMPLE_DAY)] * 12,
+            "today": SAMPLE_DAY,
+        },
+        "visitor/ask_goal.html.j2": {"child_name": LONG_NAME},
+        "visitor/bad_goal.html.j2": {},
+        "visitor/custom_ask.html.j2": {"step": "what"},
+        "visitor/custom_bad.html.j2": {"step": "tip", "low": 1, "high": 140},
+        "visitor/plan_saved.html.j2": {
+            "child_name": LONG_NAME,
+            "titles": [activity.title for activity in longest],
+            "starts_on": SAMPLE_DAY,
+            "told": 3,
+        },
+        "visitor/visits.html.j2": {
+            "child_name": LONG_NAME,
+            "upcoming": visit,
+            "last": visit,
+            "summary_at": moment,
+            "note": "not_changed",
+        },
+        "visitor/pick_day.html.j2": {"child_name": LONG_NAME},
+        "visitor/pick_time.html.j2": {"day": SAMPLE_DAY},
+        "visitor/pick_repeat.html.j2": {"day": SAMPLE_DAY, "at": time(17, 30)},
+        "visitor/confirm_cancel.html.j2": {"child_name": LONG_NAME, "repeating": True},
+        "visitor/pick_period.html.j2": {"child_name": LONG_NAME, "family_id": BIG_ID},
+        "visitor/summary_usage.html.j2": {},
+        "visitor/visitors.html.j2": {
+            "visitors": [VisitorLoad(BIG_ID, LONG_NAME * 2, False, 15)] * 40
+        },
+        "visitor/pick_visitor.html.j2": {"child_name": LONG_NAME},
+        "visitor/invite_visitor_usage.html.j2": {},
+        "visitor/staff_invite.html.j2": {
+            "name": LONG_NAME * 2,
+            "staff_id": BIG_ID,
+            "link": "https://t.me/" + "b" * 32 + "?start=" + "c" * 32,
+            "expires": moment,
+        },
+        "visitor/holidays.html.j2": {
+            "holidays": [(LONG_NAME, SAMPLE_DAY, SAMPLE_DAY)] * 20,
+            "problem": True,
+        },
+        "visitor/staff_welcome.html.j2": {"name": LONG_NAME * 2, "role": "manager"},
+        "visitor/chart_caption.html.j2": {"summary": summary},
+        "visitor/media_caption.html.j2": {"note": summary.notes[1], "child_name": LONG_NAME},
+    }
+    messages = {
+        name: [cards.Rendered(part) for part in split_html(texts.render(name, **context))]
+        if name in SPLIT_TEMPLATES
+        else [cards.Rendered(texts.render(name, **context))]
+        for name, context in plain.items()
+    }
+    parts = summary_messages(texts, summary, next_visit_at=moment, on_demand=False)
+    messages["visitor/summary.html.j2"] = [
+        cards.Rendered(
+            part["text"],
+            InlineKeyboardMarkup.de_json(part["reply_markup"], None)
+            if part["reply_markup"]
+            else None,
+        )
+        for part in parts
+        if part["method"] == "sendMessage"
+    ]
     return messages
 
 
@@ -211,7 +384,11 @@ def check_content(content_dir: Path) -> list[str]:
         if per_area[area] < MIN_PER_AREA:
             problems.append(f"area {area.value}: {per_area[area]} activities, need {MIN_PER_AREA}")
     texts = Texts(content_dir)
-    templates = {name for name in texts.environment.list_templates() if name.startswith("parent/")}
+    templates = {
+        name
+        for name in texts.environment.list_templates()
+        if name.startswith(("parent/", "visitor/")) and not name.startswith("visitor/_")
+    }
     messages = _sample_messages(texts, library)
     for missing in sorted(templates - set(messages) - {"parent/privacy_notice.html.j2"}):
         problems.append(f"{missing}: no sample to check it with (add one to content_check)")

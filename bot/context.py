@@ -12,6 +12,7 @@ from bot.activities import ActivityLibrary
 from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Carer, Family
+from bot.staff import StaffMember
 from bot.texts import Texts
 
 
@@ -34,6 +35,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     family_id: int | None = None
     # Consented but no reminder time yet: typed text is taken as the time.
     choosing_first_time: bool = False
+    # A home visitor or manager: the staff conversations take the update.
+    staff: StaffMember | None = None
 
     @property
     def services(self) -> Services:

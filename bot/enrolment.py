@@ -30,13 +30,19 @@ class RedeemStatus(StrEnum):
     EXPIRED = "expired"
     ALREADY_ENROLLED = "already_enrolled"
     TOO_MANY_TRIES = "too_many_tries"
+    STAFF_JOINED = "staff_joined"
+    ALREADY_STAFF = "already_staff"
+
+
+STAFF_ROLES = ("visitor", "manager")
 
 
 @dataclass(frozen=True)
 class IssuedInvite:
     code: str
-    family_id: int
     expires_at_utc: datetime
+    family_id: int | None = None
+    staff_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class RedeemResult:
     status: RedeemStatus
     carer_id: int | None = None
     child_name: str | None = None
+    staff_id: int | None = None
 
 
 def hash_code(code: str) -> str:
@@ -93,15 +100,46 @@ async def create_family(
     return family
 
 
-async def add_visitor(session: AsyncSession, clock: Clock, *, name: str, timezone: str) -> Staff:
+async def add_staff(
+    session: AsyncSession, clock: Clock, *, name: str, timezone: str, role: str = "visitor"
+) -> Staff:
     name = name.strip()
     if not 1 <= len(name) <= 120:
-        raise EnrolmentError("a visitor's name must be 1 to 120 characters")
+        raise EnrolmentError("a name must be 1 to 120 characters")
+    if role not in STAFF_ROLES:
+        raise EnrolmentError(f"a role is one of {', '.join(STAFF_ROLES)}")
     _check_zone(timezone)
-    visitor = Staff(name=name, role="visitor", timezone=timezone, created_at_utc=clock.now())
-    session.add(visitor)
+    member = Staff(name=name, role=role, timezone=timezone, created_at_utc=clock.now())
+    session.add(member)
     await session.flush()
-    return visitor
+    return member
+
+
+async def add_visitor(session: AsyncSession, clock: Clock, *, name: str, timezone: str) -> Staff:
+    return await add_staff(session, clock, name=name, timezone=timezone, role="visitor")
+
+
+async def issue_staff_invite(
+    session: AsyncSession, clock: Clock, *, staff_id: int, ttl_days: int
+) -> IssuedInvite:
+    """A sign-in link for a visitor or manager who has no Telegram account linked yet."""
+    member = await session.get(Staff, staff_id)
+    if member is None:
+        raise EnrolmentError(f"there is no visitor or manager with id {staff_id}")
+    if member.telegram_user_id is not None:
+        raise EnrolmentError(f"{member.role} {staff_id} has already signed in")
+    code = new_code()
+    now = clock.now()
+    invite = Invite(
+        code_sha256=hash_code(code),
+        role=member.role,
+        staff_id=member.id,
+        created_at_utc=now,
+        expires_at_utc=now + timedelta(days=ttl_days),
+    )
+    session.add(invite)
+    await session.flush()
+    return IssuedInvite(code=code, staff_id=member.id, expires_at_utc=invite.expires_at_utc)
 
 
 async def issue_family_invite(
@@ -124,14 +162,21 @@ async def issue_family_invite(
     return IssuedInvite(code=code, family_id=family_id, expires_at_utc=invite.expires_at_utc)
 
 
+async def find_staff(session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+
+
 async def find_carer(session: AsyncSession, telegram_user_id: int) -> Carer | None:
     return await session.scalar(select(Carer).where(Carer.telegram_user_id == telegram_user_id))
 
 
-async def redeem_family_invite(
+async def redeem_invite(
     session: AsyncSession, clock: Clock, *, code: str, telegram_user_id: int, chat_id: int
 ) -> RedeemResult:
-    """Use an invite: creates the carer (consent still to come). Bad codes create nothing."""
+    """Use an invite: a family's creates the carer (consent still to come); a visitor's or
+    manager's links this Telegram user to their staff row. Bad codes create nothing."""
+    if await find_staff(session, telegram_user_id) is not None:
+        return RedeemResult(RedeemStatus.ALREADY_STAFF)
     existing = await find_carer(session, telegram_user_id)
     if existing is not None:
         family = await session.get(Family, existing.family_id)
@@ -143,11 +188,9 @@ async def redeem_family_invite(
     now = clock.now()
     if await _recent_failures(session, telegram_user_id, now) >= MAX_FAILED_CODES:
         return RedeemResult(RedeemStatus.TOO_MANY_TRIES)
-    invite = await session.scalar(
-        select(Invite).where(Invite.code_sha256 == hash_code(code), Invite.role == "family")
-    )
+    invite = await session.scalar(select(Invite).where(Invite.code_sha256 == hash_code(code)))
     failure = None
-    if invite is None or invite.family_id is None:
+    if invite is None or (invite.family_id is None and invite.staff_id is None):
         failure = RedeemStatus.UNKNOWN
     elif invite.used_at_utc is not None:
         failure = RedeemStatus.USED
@@ -156,11 +199,19 @@ async def redeem_family_invite(
     if failure is not None:
         session.add(InviteAttempt(telegram_user_id=telegram_user_id, attempted_at_utc=now))
         return RedeemResult(failure)
-    assert invite is not None and invite.family_id is not None
-    family = await session.get(Family, invite.family_id)
-    assert family is not None
+    assert invite is not None
     invite.used_at_utc = now
     invite.used_by_telegram_id = telegram_user_id
+    if invite.staff_id is not None:
+        member = await session.get(Staff, invite.staff_id)
+        assert member is not None
+        if member.telegram_user_id is not None:
+            # Signed in already with another of their links: one Telegram account per person.
+            return RedeemResult(RedeemStatus.USED)
+        member.telegram_user_id = telegram_user_id
+        return RedeemResult(RedeemStatus.STAFF_JOINED, staff_id=member.id)
+    family = await session.get(Family, invite.family_id)
+    assert family is not None
     carer = Carer(
         family_id=family.id,
         telegram_user_id=telegram_user_id,

@@ -71,6 +71,8 @@ class Invite(Base):
     family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"))
     created_at_utc: Mapped[datetime]
     expires_at_utc: Mapped[datetime]
+    # A visitor's or manager's invite names the staff row it signs in.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     used_at_utc: Mapped[datetime | None]
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -124,6 +126,21 @@ class Plan(Base):
     )
 
 
+class Goal(Base):
+    """A long-term goal agreed with the family, reviewed about every six months; targets are the
+    small steps towards it."""
+
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    set_on: Mapped[date] = mapped_column(Date)
+    review_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at_utc: Mapped[datetime]
+
+
 class Target(Base):
     """One small-step teaching target, copied from the library or written by the visitor.
 
@@ -147,6 +164,7 @@ class Target(Base):
     steps: Mapped[list[str]] = mapped_column(default=list)
     materials: Mapped[list[str]] = mapped_column(default=list)
     tip: Mapped[str] = mapped_column(String(300), default="")
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"))
 
     plan: Mapped[Plan] = relationship(back_populates="targets")
 
@@ -222,3 +240,66 @@ class OutboxMessage(Base):
     sent_at_utc: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class Visit(Base):
+    """A home visit: booked, then done or cancelled. A repeating visit books its successor once
+    its time has passed (`follows_visit_id` is unique, so every instance may try)."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    starts_at_utc: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default="booked", index=True)
+    repeat_days: Mapped[int | None] = mapped_column(Integer)
+    follows_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), unique=True)
+    created_at_utc: Mapped[datetime]
+    done_at_utc: Mapped[datetime | None]
+    cancelled_at_utc: Mapped[datetime | None]
+
+
+class SchoolHoliday(Base):
+    """Days a repeating visit skips, entered by a manager."""
+
+    __tablename__ = "school_holidays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Summary(Base):
+    """A summary sent to a visitor: one per visit or per week (`key` is unique), and the period it
+    covered, so the next one starts where this one ended."""
+
+    __tablename__ = "summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    created_at_utc: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Who did what to which family, and whether it was allowed. Never any message content.
+
+    Plain ids without foreign keys, so the record outlives an erased family.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at_utc: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(40))
+    family_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(120), default="")

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.activities import Activity, ActivityLibrary, TargetContent
+from bot.activities import Activity, ActivityLibrary, Criterion, TargetContent
 from bot.clock import Clock
-from bot.models import Family, Plan, Target
+from bot.models import Family, Goal, Plan, Target
 
 MAX_TARGETS = 4
+# Long-term goals are reviewed about every six months.
+GOAL_REVIEW = timedelta(days=182)
 
 
 class PlanError(ValueError):
@@ -26,6 +28,7 @@ class TargetSpec:
 
     content: TargetContent
     activity_id: str | None = None
+    goal_id: int | None = None
 
     @classmethod
     def from_activity(cls, activity: Activity) -> TargetSpec:
@@ -33,6 +36,25 @@ class TargetSpec:
             activity.model_dump(include=set(TargetContent.model_fields))
         )
         return cls(content=content, activity_id=activity.id)
+
+    @classmethod
+    def from_target(cls, target: Target) -> TargetSpec:
+        """Keep a current target as it is, in a new plan."""
+        content = TargetContent(
+            title=target.title,
+            target=target.target_text,
+            criterion=Criterion(
+                text=target.criterion_text,
+                tries=target.criterion_tries,
+                successes=target.criterion_successes,
+                days=target.criterion_days,
+            ),
+            why=target.why,
+            steps=list(target.steps),
+            materials=list(target.materials),
+            tip=target.tip,
+        )
+        return cls(content=content, activity_id=target.activity_id, goal_id=target.goal_id)
 
 
 def specs_from_ids(library: ActivityLibrary, activity_ids: list[str]) -> list[TargetSpec]:
@@ -58,6 +80,15 @@ async def set_plan(
         raise PlanError(f"a plan has 1 to {MAX_TARGETS} targets, not {len(targets)}")
     if await session.get(Family, family_id) is None:
         raise PlanError(f"there is no family with id {family_id}")
+    goal_ids = {spec.goal_id for spec in targets if spec.goal_id is not None}
+    if goal_ids:
+        owned = set(
+            await session.scalars(
+                select(Goal.id).where(Goal.id.in_(goal_ids), Goal.family_id == family_id)
+            )
+        )
+        if owned != goal_ids:
+            raise PlanError("a target's goal belongs to another family")
     plan = Plan(family_id=family_id, starts_on=starts_on, created_at_utc=clock.now())
     for position, spec in enumerate(targets, start=1):
         content = spec.content
@@ -75,6 +106,7 @@ async def set_plan(
                 steps=list(content.steps),
                 materials=list(content.materials),
                 tip=content.tip,
+                goal_id=spec.goal_id,
             )
         )
     session.add(plan)
@@ -90,4 +122,32 @@ async def plan_on(session: AsyncSession, family_id: int, day: date) -> Plan | No
         .order_by(Plan.starts_on.desc(), Plan.id.desc())
         .options(selectinload(Plan.targets))
         .limit(1)
+    )
+
+
+async def add_goal(
+    session: AsyncSession, clock: Clock, *, family_id: int, text: str, today: date
+) -> Goal:
+    text = " ".join(text.split())
+    if not 3 <= len(text) <= 200:
+        raise PlanError("a goal is 3 to 200 characters")
+    goal = Goal(
+        family_id=family_id,
+        text=text,
+        set_on=today,
+        review_on=today + GOAL_REVIEW,
+        created_at_utc=clock.now(),
+    )
+    session.add(goal)
+    await session.flush()
+    return goal
+
+
+async def open_goals(session: AsyncSession, family_id: int) -> list[Goal]:
+    return list(
+        await session.scalars(
+            select(Goal)
+            .where(Goal.family_id == family_id, Goal.closed_on.is_(None))
+            .order_by(Goal.set_on, Goal.id)
+        )
     )

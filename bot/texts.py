@@ -30,6 +30,7 @@ class Texts:
         )
         self.environment.filters["long_date"] = long_date
         self.environment.filters["short_date"] = short_date
+        self.environment.filters["short_day"] = short_day
         self._labels = self.environment.get_template("labels.txt.j2").module
 
     def render(self, template_name: str, **context: Any) -> str:
@@ -50,6 +51,11 @@ def long_date(day: date | datetime) -> str:
     if isinstance(day, datetime):
         text += f", {day:%H:%M}"
     return text
+
+
+def short_day(day: date) -> str:
+    """`Mon 23 Nov`."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def short_date(day: date) -> str:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import outbox
 from bot.context import BotContext, Services
+from bot.delivery import deliver
 from bot.outbox import ClaimedMessage
 from bot.rate_limit import SlidingWindow
 
@@ -66,7 +67,7 @@ class OutboxSender:
                     claimed = await outbox.claim(session, self.services.clock, limit=BATCH)
                 if not claimed:
                     break
-                results = await asyncio.gather(*(self._send(message) for message in claimed))
+                results = await self._send_batch(claimed)
                 async with self.services.sessions.begin() as session:
                     for message, result in zip(claimed, results, strict=True):
                         await self._record(session, message, result, report)
@@ -80,17 +81,24 @@ class OutboxSender:
             )
         return report
 
+    async def _send_batch(self, claimed: list[ClaimedMessage]) -> list[SendResult]:
+        """Chats in parallel; one chat's messages in order (a summary's parts, then its chart)."""
+        by_chat: dict[int, list[ClaimedMessage]] = {}
+        for message in claimed:
+            by_chat.setdefault(message.chat_id, []).append(message)
+        results: dict[int, SendResult] = {}
+
+        async def send_in_order(messages: list[ClaimedMessage]) -> None:
+            for message in messages:
+                results[message.id] = await self._send(message)
+
+        await asyncio.gather(*(send_in_order(messages) for messages in by_chat.values()))
+        return [results[message.id] for message in claimed]
+
     async def _send(self, message: ClaimedMessage) -> SendResult:
-        payload = message.payload
-        markup = payload.get("reply_markup")
         async with self.limiter:
             try:
-                sent = await self.bot.send_message(
-                    chat_id=message.chat_id,
-                    text=payload["text"],
-                    parse_mode=payload.get("parse_mode"),
-                    reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None,
-                )
+                sent = await deliver(self.bot, message.chat_id, message.payload)
             except RetryAfter as error:
                 delay = error.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)

@@ -1,0 +1,82 @@
+"""Sending one prepared message (an outbox payload) with the Bot API method it names.
+
+Payloads are plain JSON so they can wait in the outbox: a text, a photo or voice note by its
+Telegram file id, or a chart drawn from its data at send time (off the event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+
+from bot.chart import ChartData, ChartLabels, render_chart
+
+MEDIA_METHODS = {
+    "photo": "sendPhoto",
+    "voice": "sendVoice",
+    "video": "sendVideo",
+    "document": "sendDocument",
+}
+
+
+def text_payload(text: str, markup: InlineKeyboardMarkup | None = None) -> dict[str, Any]:
+    return {
+        "method": "sendMessage",
+        "text": text,
+        "parse_mode": "HTML",
+        "reply_markup": markup.to_dict() if markup else None,
+    }
+
+
+def media_payload(kind: str, file_id: str, caption: str) -> dict[str, Any]:
+    return {"method": MEDIA_METHODS[kind], "file_id": file_id, "caption": caption}
+
+
+def chart_payload(chart: ChartData, labels: ChartLabels, caption: str) -> dict[str, Any]:
+    return {
+        "method": "sendChart",
+        "chart": chart.to_json(),
+        "labels": labels.__dict__ | {"weekday_names": list(labels.weekday_names)},
+        "caption": caption,
+    }
+
+
+async def chart_png(payload: dict[str, Any]) -> bytes:
+    labels = dict(payload["labels"])
+    labels["weekday_names"] = tuple(labels["weekday_names"])
+    chart = ChartData.from_json(payload["chart"])
+    # matplotlib takes tens of milliseconds: a worker thread keeps the bot answering meanwhile.
+    return await asyncio.to_thread(render_chart, chart, ChartLabels(**labels))
+
+
+async def deliver(bot: Bot, chat_id: int, payload: dict[str, Any]) -> Message:
+    method = payload.get("method", "sendMessage")
+    markup_data = payload.get("reply_markup")
+    markup = InlineKeyboardMarkup.de_json(markup_data, bot) if markup_data else None
+    caption = payload.get("caption")
+    if method == "sendMessage":
+        return await bot.send_message(
+            chat_id=chat_id,
+            text=payload["text"],
+            parse_mode=payload.get("parse_mode"),
+            reply_markup=markup,
+        )
+    if method == "sendChart":
+        png = await chart_png(payload)
+        return await bot.send_photo(
+            chat_id=chat_id,
+            photo=InputFile(png, filename="chart.png"),
+            caption=caption,
+            parse_mode="HTML",
+        )
+    senders = {
+        "sendPhoto": bot.send_photo,
+        "sendVoice": bot.send_voice,
+        "sendVideo": bot.send_video,
+        "sendDocument": bot.send_document,
+    }
+    if method not in senders:
+        raise ValueError(f"unknown outbox method {method!r}")
+    return await senders[method](chat_id, payload["file_id"], caption=caption, parse_mode="HTML")

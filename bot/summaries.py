@@ -1,0 +1,313 @@
+"""What a home visitor reads before a visit: per target, how each day went since the last visit
+(or the last summary), the parent's own words, and the flags worth a conversation.
+
+Everything here is plain data; `bot.summary_messages` turns it into messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.activities import ActivityLibrary
+from bot.chart import ChartData, ChartRow
+from bot.clock import as_utc, local_date
+from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Goal, Plan, Summary, Target
+from bot.visits import last_visit_before
+
+PRACTISED = {"yes", "a_little", "tries"}
+# Days in a row with no answer at all before it is worth asking how things are.
+QUIET_DAYS = 3
+
+
+@dataclass(frozen=True)
+class NextStep:
+    activity_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    target_id: int
+    position: int
+    title: str
+    goal: str | None
+    criterion_text: str
+    # One chart code per day of the period: yes, a_little, not_today, none, off, tries:S/N.
+    cells: list[str]
+    practised: int
+    not_today: int
+    days_in_plan: int
+    ready: bool
+    next_step: NextStep | None
+
+
+@dataclass(frozen=True)
+class NoteQuote:
+    note_id: int
+    day: date
+    kind: str
+    category: str | None
+    text: str | None
+    telegram_file_id: str | None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something worth a conversation: quiet_days, mostly_not_today, question, ready,
+    unreachable or no_plan."""
+
+    kind: str
+    title: str | None = None
+    count: int | None = None
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    family_id: int
+    child_name: str
+    period_start: date
+    period_end: date
+    targets: list[TargetSummary]
+    notes: list[NoteQuote]
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def days(self) -> list[date]:
+        count = (self.period_end - self.period_start).days + 1
+        return [self.period_start + timedelta(days=offset) for offset in range(count)]
+
+    @property
+    def days_with_plan(self) -> int:
+        return sum(
+            1
+            for index in range(len(self.days))
+            if any(target.cells[index] != "off" for target in self.targets)
+        )
+
+    @property
+    def days_practised(self) -> int:
+        """Days on which at least one target was practised."""
+        return sum(
+            1
+            for index in range(len(self.days))
+            if any(_practised(target.cells[index]) for target in self.targets)
+        )
+
+    def chart(self, title: str) -> ChartData:
+        return ChartData(
+            title=title,
+            days=self.days,
+            rows=[
+                ChartRow(label=target.title, cells=list(target.cells)) for target in self.targets
+            ],
+        )
+
+
+def _practised(cell: str) -> bool:
+    return cell in PRACTISED or cell.startswith("tries:")
+
+
+def _cell(answer: DiaryAnswer | None, target: Target) -> str:
+    if answer is None:
+        return "none"
+    if answer.answer == "tries":
+        return f"tries:{answer.tries_succeeded or 0}/{target.criterion_tries}"
+    return answer.answer
+
+
+def _succeeded(answer: DiaryAnswer, target: Target) -> bool:
+    if target.criterion_tries is not None and answer.answer == "tries":
+        needed = target.criterion_successes or target.criterion_tries
+        return (answer.tries_succeeded or 0) >= needed
+    return answer.answer == "yes"
+
+
+def criterion_met(target: Target, answers: list[DiaryAnswer]) -> bool:
+    """The success criterion, the Portage way: success on `criterion_days` days running."""
+    good_days = sorted(answer.local_date for answer in answers if _succeeded(answer, target))
+    run = 0
+    previous: date | None = None
+    for day in good_days:
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        if run >= target.criterion_days:
+            return True
+        previous = day
+    return False
+
+
+def _plan_in_force(plans: list[Plan], day: date) -> Plan | None:
+    in_force = None
+    for plan in plans:  # sorted by (starts_on, id): the last one started wins
+        if plan.starts_on <= day:
+            in_force = plan
+    return in_force
+
+
+async def period_start_for(
+    session: AsyncSession,
+    family: Family,
+    *,
+    period_end: date,
+    before_utc: datetime,
+    max_days: int,
+) -> date:
+    """Where a summary starts: the day of the last visit or the day after the last summary,
+    whichever is later; never more than `max_days` back."""
+    floor = period_end - timedelta(days=max_days - 1)
+    candidates = [floor, local_date(as_utc(family.created_at_utc), family.timezone)]
+    visit = await last_visit_before(session, family.id, before_utc)
+    if visit is not None:
+        candidates.append(local_date(as_utc(visit.starts_at_utc), family.timezone))
+    last_end = await session.scalar(
+        select(Summary.period_end)
+        .where(Summary.family_id == family.id, Summary.period_end < period_end)
+        .order_by(Summary.period_end.desc())
+        .limit(1)
+    )
+    if last_end is not None:
+        candidates.append(last_end + timedelta(days=1))
+    return min(max(candidates), period_end)
+
+
+async def build_summary(
+    session: AsyncSession,
+    family: Family,
+    library: ActivityLibrary,
+    *,
+    period_start: date,
+    period_end: date,
+) -> SummaryData:
+    plans = list(
+        await session.scalars(
+            select(Plan)
+            .where(Plan.family_id == family.id, Plan.starts_on <= period_end)
+            .order_by(Plan.starts_on, Plan.id)
+            .options(selectinload(Plan.targets))
+        )
+    )
+    days = [
+        period_start + timedelta(days=offset)
+        for offset in range((period_end - period_start).days + 1)
+    ]
+    in_force = {day: _plan_in_force(plans, day) for day in days}
+    shown: list[Plan] = []
+    for plan in in_force.values():
+        if plan is not None and plan not in shown:
+            shown.append(plan)
+    target_ids = [target.id for plan in shown for target in plan.targets]
+    all_answers = list(
+        await session.scalars(
+            select(DiaryAnswer).where(
+                DiaryAnswer.target_id.in_(target_ids), DiaryAnswer.local_date <= period_end
+            )
+        )
+    )
+    by_target: dict[int, list[DiaryAnswer]] = {}
+    for answer in all_answers:
+        by_target.setdefault(answer.target_id, []).append(answer)
+    goals = {
+        goal.id: goal.text
+        for goal in await session.scalars(select(Goal).where(Goal.family_id == family.id))
+    }
+
+    targets: list[TargetSummary] = []
+    flags: list[Flag] = []
+    for plan in shown:
+        for target in plan.targets:
+            answers = {answer.local_date: answer for answer in by_target.get(target.id, [])}
+            cells = [
+                _cell(answers.get(day), target) if in_force[day] is plan else "off" for day in days
+            ]
+            days_in_plan = sum(1 for cell in cells if cell != "off")
+            not_today = cells.count("not_today")
+            ready = criterion_met(target, list(answers.values()))
+            next_step = _next_step(library, target) if ready else None
+            targets.append(
+                TargetSummary(
+                    target_id=target.id,
+                    position=target.position,
+                    title=target.title,
+                    goal=goals.get(target.goal_id) if target.goal_id else None,
+                    criterion_text=target.criterion_text,
+                    cells=cells,
+                    practised=sum(1 for cell in cells if _practised(cell)),
+                    not_today=not_today,
+                    days_in_plan=days_in_plan,
+                    ready=ready,
+                    next_step=next_step,
+                )
+            )
+            if days_in_plan >= 2 and not_today * 2 > days_in_plan:
+                flags.append(Flag("mostly_not_today", title=target.title, count=not_today))
+            if ready:
+                flags.append(Flag("ready", title=target.title))
+
+    if not shown:
+        flags.append(Flag("no_plan"))
+    else:
+        flags.extend(_quiet_spells(days, targets))
+
+    notes = [
+        NoteQuote(
+            note.id, note.local_date, note.kind, note.category, note.text, note.telegram_file_id
+        )
+        for note in await session.scalars(
+            select(DiaryNote)
+            .where(
+                DiaryNote.family_id == family.id,
+                DiaryNote.local_date >= period_start,
+                DiaryNote.local_date <= period_end,
+            )
+            .order_by(DiaryNote.local_date, DiaryNote.id)
+        )
+    ]
+    flags.extend(Flag("question", day=note.day) for note in notes if note.category == "question")
+    unreachable = await session.scalars(
+        select(Carer.id).where(
+            Carer.family_id == family.id,
+            Carer.unreachable_at_utc.is_not(None),
+            Carer.stopped_at_utc.is_(None),
+        )
+    )
+    if count := len(list(unreachable)):
+        flags.append(Flag("unreachable", count=count))
+    return SummaryData(
+        family_id=family.id,
+        child_name=family.child_name,
+        period_start=period_start,
+        period_end=period_end,
+        targets=targets,
+        notes=notes,
+        flags=flags,
+    )
+
+
+def _quiet_spells(days: list[date], targets: list[TargetSummary]) -> list[Flag]:
+    """Runs of QUIET_DAYS or more days, with a plan in force, on which nothing was answered."""
+    flags: list[Flag] = []
+    run_start: int | None = None
+    for index in range(len(days) + 1):
+        cells = [target.cells[index] for target in targets] if index < len(days) else []
+        quiet = bool(cells) and all(cell in ("none", "off") for cell in cells)
+        quiet = quiet and any(cell == "none" for cell in cells)
+        if quiet and run_start is None:
+            run_start = index
+        elif not quiet and run_start is not None:
+            if index - run_start >= QUIET_DAYS:
+                flags.append(Flag("quiet_days", count=index - run_start, day=days[run_start]))
+            run_start = None
+    return flags
+
+
+def _next_step(library: ActivityLibrary, target: Target) -> NextStep | None:
+    activity = library.get(target.activity_id) if target.activity_id else None
+    if activity is None or not activity.next:
+        return None
+    following = library.get(activity.next[0])
+    return NextStep(following.id, following.title) if following else None

@@ -1,0 +1,157 @@
+"""When summaries are due, and queueing one exactly once.
+
+A visit's summary is due at the lead time (default 18:00 on the working day before the visit, in
+the visitor's zone), or at booking when the visit was booked later than that. A family with no
+booked visit gets a weekly summary instead. The `summaries` row and the outbox rows are written
+in one transaction under a unique key, so any number of ticks and instances queue it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.activities import ActivityLibrary
+from bot.clock import Clock, as_utc, local_date, to_local
+from bot.db import insert_or_merge
+from bot.models import Carer, Family, Staff, Summary, Visit
+from bot.outbox import enqueue
+from bot.summaries import build_summary, period_start_for
+from bot.summary_messages import summary_messages
+from bot.texts import Texts
+from bot.visits import VisitStatus, local_moment, next_visit
+
+
+@dataclass(frozen=True)
+class DueSummary:
+    key: str
+    family_id: int
+    visitor_id: int
+    visit_id: int | None
+
+
+def summary_due_at(visit_start_utc: datetime, timezone: str, lead_time: time) -> datetime:
+    """The lead time on the working day (Monday to Friday) before the visit."""
+    day = to_local(visit_start_utc, timezone).date() - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return local_moment(day, lead_time, timezone)
+
+
+def week_key(family_id: int, day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"week:{family_id}:{year}-W{week:02d}"
+
+
+async def _done_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(await session.scalars(select(Summary.key).where(Summary.key.in_(keys))))
+
+
+async def due_summaries(
+    session: AsyncSession,
+    now_utc: datetime,
+    *,
+    lead_time: time,
+    weekly_weekday: int,
+    weekly_time: time,
+) -> list[DueSummary]:
+    visitors = {
+        staff.id: staff
+        for staff in await session.scalars(select(Staff).where(Staff.telegram_user_id.is_not(None)))
+    }
+    candidates: list[DueSummary] = []
+    visits = await session.scalars(
+        select(Visit).where(
+            Visit.status == VisitStatus.BOOKED.value,
+            Visit.starts_at_utc > now_utc,
+            Visit.visitor_id.in_(list(visitors)),
+        )
+    )
+    for visit in visits:
+        timezone = visitors[visit.visitor_id].timezone
+        due = max(
+            summary_due_at(as_utc(visit.starts_at_utc), timezone, lead_time),
+            as_utc(visit.created_at_utc),
+        )
+        if due <= now_utc:
+            candidates.append(
+                DueSummary(f"visit:{visit.id}", visit.family_id, visit.visitor_id, visit.id)
+            )
+    # A family none of whose carers has joined has nothing to summarise yet.
+    joined = select(Carer.family_id)
+    families = await session.scalars(
+        select(Family).where(Family.visitor_id.in_(list(visitors)), Family.id.in_(joined))
+    )
+    for family in families:
+        visitor = visitors[family.visitor_id]  # type: ignore[index]
+        local_now = to_local(now_utc, visitor.timezone)
+        monday = local_now.date() - timedelta(days=local_now.weekday())
+        due_day = monday + timedelta(days=weekly_weekday)
+        if local_now < to_local(
+            local_moment(due_day, weekly_time, visitor.timezone), visitor.timezone
+        ):
+            continue
+        if await next_visit(session, family.id, now_utc) is not None:
+            continue
+        candidates.append(DueSummary(week_key(family.id, due_day), family.id, visitor.id, None))
+    done = await _done_keys(session, [candidate.key for candidate in candidates])
+    return [candidate for candidate in candidates if candidate.key not in done]
+
+
+async def queue_summary(
+    session: AsyncSession,
+    clock: Clock,
+    texts: Texts,
+    library: ActivityLibrary,
+    due: DueSummary,
+    *,
+    max_days: int,
+) -> bool:
+    """Build the summary and put its messages in the outbox. False if it was queued before."""
+    family = await session.get(Family, due.family_id)
+    visitor = await session.get(Staff, due.visitor_id)
+    if family is None or visitor is None or visitor.telegram_user_id is None:
+        return False
+    now = clock.now()
+    period_end = local_date(now, family.timezone)
+    period_start = await period_start_for(
+        session, family, period_end=period_end, before_utc=now, max_days=max_days
+    )
+    inserted = await session.execute(
+        insert_or_merge(session, Summary)
+        .values(
+            key=due.key,
+            family_id=family.id,
+            visitor_id=visitor.id,
+            visit_id=due.visit_id,
+            period_start=period_start,
+            period_end=period_end,
+            created_at_utc=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    if not inserted.rowcount:
+        return False
+    data = await build_summary(
+        session, family, library, period_start=period_start, period_end=period_end
+    )
+    visit = await session.get(Visit, due.visit_id) if due.visit_id else None
+    next_at = to_local(as_utc(visit.starts_at_utc), visitor.timezone) if visit else None
+    for index, payload in enumerate(
+        summary_messages(texts, data, next_visit_at=next_at, on_demand=False), start=1
+    ):
+        await enqueue(
+            session,
+            clock,
+            kind="summary",
+            dedupe_key=f"summary:{due.key}:{index}",
+            chat_id=visitor.telegram_user_id,
+            payload=payload,
+            family_id=family.id,
+        )
+    return True

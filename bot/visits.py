@@ -1,0 +1,211 @@
+"""Home visits: booking, moving, cancelling and marking done; repeating visits skip holidays.
+
+Times are chosen as wall-clock times in the visitor's time zone and stored in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, as_utc, to_local
+from bot.db import insert_or_merge
+from bot.models import SchoolHoliday, Staff, Visit
+
+REPEATS = (7, 14)
+# A repeating visit looks this many repeats ahead for a date outside the school holidays.
+MAX_SKIPPED = 8
+
+
+class VisitStatus(StrEnum):
+    BOOKED = "booked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class VisitError(ValueError):
+    """The visit cannot be booked or changed as asked."""
+
+
+@dataclass(frozen=True)
+class VisitView:
+    id: int
+    family_id: int
+    starts_at_local: datetime
+    status: str
+    repeat_days: int | None
+
+
+def view(visit: Visit, timezone: str) -> VisitView:
+    return VisitView(
+        visit.id,
+        visit.family_id,
+        to_local(as_utc(visit.starts_at_utc), timezone),
+        visit.status,
+        visit.repeat_days,
+    )
+
+
+def local_moment(day: date, at: time, timezone: str) -> datetime:
+    """A wall-clock time in `timezone` as UTC (a time skipped by the clocks going forward moves
+    on by the gap, as zoneinfo's fold=0 does)."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
+
+
+async def book(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    family_id: int,
+    visitor_id: int,
+    starts_at_utc: datetime,
+    repeat_days: int | None = None,
+) -> Visit:
+    if starts_at_utc <= clock.now():
+        raise VisitError("a visit is booked in the future")
+    if repeat_days is not None and repeat_days not in REPEATS:
+        raise VisitError("a visit repeats weekly or fortnightly")
+    visit = Visit(
+        family_id=family_id,
+        visitor_id=visitor_id,
+        starts_at_utc=starts_at_utc,
+        status=VisitStatus.BOOKED.value,
+        repeat_days=repeat_days,
+        created_at_utc=clock.now(),
+    )
+    session.add(visit)
+    await session.flush()
+    return visit
+
+
+async def move(session: AsyncSession, clock: Clock, visit: Visit, starts_at_utc: datetime) -> None:
+    if visit.status != VisitStatus.BOOKED.value:
+        raise VisitError("only a booked visit can be moved")
+    if starts_at_utc <= clock.now():
+        raise VisitError("a visit is moved to a time in the future")
+    visit.starts_at_utc = starts_at_utc
+
+
+async def cancel(
+    session: AsyncSession, clock: Clock, visit: Visit, *, stop_repeating: bool
+) -> None:
+    if visit.status != VisitStatus.BOOKED.value:
+        raise VisitError("only a booked visit can be cancelled")
+    visit.status = VisitStatus.CANCELLED.value
+    visit.cancelled_at_utc = clock.now()
+    if stop_repeating:
+        visit.repeat_days = None
+
+
+async def mark_done(session: AsyncSession, clock: Clock, visit: Visit) -> None:
+    if visit.status == VisitStatus.CANCELLED.value:
+        raise VisitError("a cancelled visit cannot be marked done")
+    visit.status = VisitStatus.DONE.value
+    visit.done_at_utc = visit.done_at_utc or clock.now()
+
+
+async def next_visit(session: AsyncSession, family_id: int, now_utc: datetime) -> Visit | None:
+    """The next booked visit, or one booked for earlier today that is not yet marked done."""
+    return await session.scalar(
+        select(Visit)
+        .where(
+            Visit.family_id == family_id,
+            Visit.status == VisitStatus.BOOKED.value,
+            Visit.starts_at_utc > now_utc - timedelta(hours=12),
+        )
+        .order_by(Visit.starts_at_utc)
+        .limit(1)
+    )
+
+
+async def last_visit_before(
+    session: AsyncSession, family_id: int, moment: datetime
+) -> Visit | None:
+    """The latest visit before `moment` that was not cancelled (a visitor may forget to mark a
+    visit done; it still happened as far as the diary is concerned)."""
+    return await session.scalar(
+        select(Visit)
+        .where(
+            Visit.family_id == family_id,
+            Visit.status != VisitStatus.CANCELLED.value,
+            Visit.starts_at_utc < moment,
+        )
+        .order_by(Visit.starts_at_utc.desc())
+        .limit(1)
+    )
+
+
+async def holidays(session: AsyncSession) -> list[SchoolHoliday]:
+    return list(await session.scalars(select(SchoolHoliday).order_by(SchoolHoliday.starts_on)))
+
+
+async def add_holiday(session: AsyncSession, *, name: str, starts_on: date, ends_on: date) -> None:
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise VisitError("a holiday's name must be 1 to 80 characters")
+    if ends_on < starts_on:
+        raise VisitError("a holiday ends on or after the day it starts")
+    session.add(SchoolHoliday(name=name, starts_on=starts_on, ends_on=ends_on))
+
+
+def _in_holiday(day: date, breaks: list[SchoolHoliday]) -> bool:
+    return any(holiday.starts_on <= day <= holiday.ends_on for holiday in breaks)
+
+
+def following_start(
+    previous_utc: datetime, repeat_days: int, timezone: str, breaks: list[SchoolHoliday]
+) -> datetime | None:
+    """The next repeat's start: the same wall-clock time `repeat_days` on, skipping holidays."""
+    local = to_local(previous_utc, timezone)
+    for step in range(1, MAX_SKIPPED + 1):
+        day = local.date() + timedelta(days=repeat_days * step)
+        if not _in_holiday(day, breaks):
+            return local_moment(day, local.time().replace(tzinfo=None), timezone)
+    return None
+
+
+async def book_repeats(session: AsyncSession, clock: Clock) -> int:
+    """Book the successor of every repeating visit whose time has passed. Keyed on
+    `follows_visit_id`, so any number of instances may run it. Returns how many were booked."""
+    now = clock.now()
+    followed = select(Visit.follows_visit_id).where(Visit.follows_visit_id.is_not(None))
+    due = await session.scalars(
+        select(Visit).where(
+            Visit.repeat_days.is_not(None),
+            Visit.starts_at_utc <= now,
+            Visit.id.not_in(followed),
+        )
+    )
+    breaks = await holidays(session)
+    booked = 0
+    for visit in list(due):
+        visitor = await session.get(Staff, visit.visitor_id)
+        # The visitor's zone decides the wall-clock time the series keeps.
+        timezone = visitor.timezone if visitor else "UTC"
+        assert visit.repeat_days is not None
+        start = following_start(as_utc(visit.starts_at_utc), visit.repeat_days, timezone, breaks)
+        while start is not None and start <= now:
+            # Down for longer than a repeat: the series resumes from the next date to come.
+            start = following_start(start, visit.repeat_days, timezone, breaks)
+        if start is None:
+            continue
+        statement = (
+            insert_or_merge(session, Visit)
+            .values(
+                family_id=visit.family_id,
+                visitor_id=visit.visitor_id,
+                starts_at_utc=start,
+                status=VisitStatus.BOOKED.value,
+                repeat_days=visit.repeat_days,
+                follows_visit_id=visit.id,
+                created_at_utc=now,
+            )
+            .on_conflict_do_nothing(index_elements=["follows_visit_id"])
+        )
+        booked += (await session.execute(statement)).rowcount or 0
+    return booked
