@@ -26,15 +26,22 @@ from handlers import (
     errors,
     fallback,
     help,
+    manager,
     my_data,
     pause,
     privacy,
     reminder_answers,
     reminder_time,
+    staff_typed,
     today,
+    visitor_families,
+    visitor_new_family,
+    visitor_plan,
+    visitor_summary,
+    visitor_visits,
     week,
 )
-from jobs import enqueue_reminders, send_outbox
+from jobs import enqueue_reminders, send_outbox, send_summaries
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,13 @@ log = logging.getLogger(__name__)
 # specific conversations come first and `fallback` last.
 HANDLER_MODULES = (
     access,
+    visitor_families,
+    visitor_new_family,
+    visitor_plan,
+    visitor_visits,
+    visitor_summary,
+    manager,
+    staff_typed,
     awaiting,
     enrolment,
     reminder_time,
@@ -129,6 +143,12 @@ async def _post_init(application: BotApplication) -> None:
             interval=services.settings.tick_seconds,
             first=1,
             name="enqueue_reminders",
+        )
+        application.job_queue.run_repeating(
+            send_summaries.tick,
+            interval=services.settings.tick_seconds,
+            first=1.5,
+            name="send_summaries",
         )
         application.job_queue.run_repeating(
             send_outbox.drain,

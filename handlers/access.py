@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot import callbacks, conversation
 from bot.clock import as_utc
 from bot.context import BotApplication, BotContext
-from bot.enrolment import consent_needed, find_carer
+from bot.enrolment import consent_needed, find_carer, find_staff
 from bot.models import ChatState
+from bot.staff import member_of
 from handlers import ACCESS_GROUP
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ async def identify(update: Update, context: BotContext) -> None:
     # The parent's side lives in private chats; groups and channels are not ours to talk in.
     if user is None or chat is None or chat.type != chat.PRIVATE:
         raise ApplicationHandlerStop
+    if await _identify_staff(update, context, user.id):
+        return
     if _is_start(update):
         return
     message = update.effective_message
@@ -58,11 +62,7 @@ async def identify(update: Update, context: BotContext) -> None:
             if carer.unreachable_at_utc is not None and (message or update.callback_query):
                 # They are talking to us again, so they unblocked the bot.
                 carer.unreachable_at_utc = None
-            state = await session.get(ChatState, user.id)
-            if state is not None and (
-                is_command or context.clock.now() - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
-            ):
-                await conversation.clear(session, user.id)
+            await _forget_stale_question(session, context, user.id, is_command=is_command)
         consent_missing = carer is not None and consent_needed(carer)
         consented_before = carer is not None and carer.consent_at_utc is not None
         time_missing = carer is not None and carer.reminder_time_local is None
@@ -85,6 +85,29 @@ async def identify(update: Update, context: BotContext) -> None:
         context.choosing_first_time = True
         if not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update)):
             await _ask_to_finish(update, context, "time")
+
+
+async def _identify_staff(update: Update, context: BotContext, user_id: int) -> bool:
+    """A visitor or manager: their own conversations take it from here."""
+    async with context.db() as session:
+        staff = await find_staff(session, user_id)
+        if staff is None:
+            return False
+        context.staff = member_of(staff)
+        await _forget_stale_question(
+            session, context, user_id, is_command=_command(update) is not None
+        )
+    return True
+
+
+async def _forget_stale_question(
+    session: AsyncSession, context: BotContext, user_id: int, *, is_command: bool
+) -> None:
+    state = await session.get(ChatState, user_id)
+    if state is not None and (
+        is_command or context.clock.now() - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
+    ):
+        await conversation.clear(session, user_id)
 
 
 def _is_time_step_message(update: Update) -> bool:

@@ -15,10 +15,10 @@ from bot.enrolment import (
     decline_consent,
     find_carer,
     record_consent,
-    redeem_family_invite,
+    redeem_invite,
 )
-from bot.models import Carer, Family
-from handlers import CONVERSATION_GROUP, NEW_MESSAGES, reminder_time, replies
+from bot.models import Carer, Family, Staff
+from handlers import CONVERSATION_GROUP, NEW_MESSAGES, help, reminder_time, replies
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,21 @@ async def start(update: Update, context: BotContext) -> None:
             status = RedeemStatus.ALREADY_ENROLLED if carer else None
             child_name = family.child_name if family else None
         else:
-            result = await redeem_family_invite(
+            result = await redeem_invite(
                 session, context.clock, code=code, telegram_user_id=user.id, chat_id=message.chat_id
             )
             status, child_name = result.status, result.child_name
             carer = await find_carer(session, user.id)
+            member = await session.get(Staff, result.staff_id) if result.staff_id else None
+            staff_name, staff_role = (member.name, member.role) if member else ("", "")
     log.info("start from update %s: %s", update.update_id, status or "no code")
     texts = context.texts
+    if status is RedeemStatus.STAFF_JOINED:
+        await help.set_staff_menu(context, message.chat_id, staff_role)
+        await message.reply_html(
+            texts.render("visitor/staff_welcome.html.j2", name=staff_name, role=staff_role)
+        )
+        return
     if status is None or status in (
         RedeemStatus.UNKNOWN,
         RedeemStatus.USED,

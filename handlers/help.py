@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
 from bot.context import BotApplication, BotContext
 from bot.texts import Texts
 from handlers import CONVERSATION_GROUP, NEW_MESSAGES
 
+log = logging.getLogger(__name__)
+
 MENU = ("today", "week", "time", "pause", "resume", "stop", "privacy", "mydata", "help")
+STAFF_MENU = ("families", "newfamily", "plan", "visit", "summary", "invite", "help")
+MANAGER_MENU = (*STAFF_MENU[:-1], "visitors", "move", "invitevisitor", "holidays", "help")
 
 
 def command_menu(texts: Texts) -> list[BotCommand]:
     return [BotCommand(command, texts.label(f"command_{command}")) for command in MENU]
+
+
+async def set_staff_menu(context: BotContext, chat_id: int, role: str) -> None:
+    """A visitor's or manager's own command menu, for their chat only."""
+    menu = MANAGER_MENU if role == "manager" else STAFF_MENU
+    commands = [BotCommand(command, context.texts.label(f"command_{command}")) for command in menu]
+    try:
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:
+        # A convenience: the commands work without the menu.
+        log.warning("could not set a staff command menu: %s", type(error).__name__)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
