@@ -15,11 +15,12 @@ from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotApplication, Services
-from bot.enrolment import create_family, issue_family_invite
+from bot.enrolment import add_staff, create_family, issue_family_invite, issue_staff_invite
 from bot.models import DiaryAnswer, DiaryNote, Target
 from bot.plans import TargetSpec, set_plan, specs_from_ids
 from jobs.enqueue_reminders import TickReport, enqueue_due_reminders
 from jobs.send_outbox import DrainReport, OutboxSender
+from jobs.send_summaries import queue_due_summaries
 from tests.fake_bot_api import FakeBotApi
 
 RESTART_SECONDS = 1.1
@@ -87,6 +88,7 @@ class BotHarness:
     async def tick(self) -> tuple[TickReport, DrainReport]:
         """What the JobQueue does every tick: enqueue what is due, then drain the outbox."""
         report = await enqueue_due_reminders(self.services)
+        await queue_due_summaries(self.services)
         sender: OutboxSender = self.app.bot_data["outbox_sender"]  # type: ignore[union-attr]
         drained = await sender.drain()
         return report, drained
@@ -97,6 +99,17 @@ class BotHarness:
                 session, self.clock, child_name=child_name, timezone=timezone
             )
             return family.id
+
+    async def staff_invite(self, name: str, *, role: str = "visitor") -> str:
+        """What `portage-bot invite visitor|manager NAME` does: a new staff row and its link."""
+        async with self.services.sessions.begin() as session:
+            member = await add_staff(
+                session, self.clock, name=name, timezone="Europe/London", role=role
+            )
+            issued = await issue_staff_invite(
+                session, self.clock, staff_id=member.id, ttl_days=self.settings.invite_ttl_days
+            )
+            return issued.code
 
     async def invite(self, family_id: int) -> str:
         async with self.services.sessions.begin() as session:

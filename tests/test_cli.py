@@ -473,3 +473,43 @@ def test_content_commands_and_run_without_token(tmp_path: Path) -> None:
     assert "Traceback" not in unknown_area.err
 
     assert_one_line_error(run, "TELEGRAM_BOT_TOKEN")
+
+
+# --- visitors, managers and holidays -----------------------------------------------------------
+
+STAFF_LINK = re.compile(
+    r"^(Visitor|Manager) (\d+) \((.+)\): https://t\.me/portage_test_bot\?start=([A-Za-z0-9_-]{32})$"
+)
+
+
+def test_invite_visitor_and_manager_print_sign_in_links(tmp_path: Path) -> None:
+    visitor = cli(tmp_path, "invite", "visitor", "Priya Shah")
+    manager = cli(tmp_path, "invite", "manager", "Jo", "--timezone", "Europe/Dublin")
+    for result, role, staff_id, name in (
+        (visitor, "Visitor", "1", "Priya Shah"),
+        (manager, "Manager", "2", "Jo"),
+    ):
+        assert result.code == 0, result
+        first, second = result.out.strip().splitlines()
+        match = STAFF_LINK.fullmatch(first)
+        assert match and match.groups()[:3] == (role, staff_id, name), first
+        assert EXPIRY.fullmatch(second), second
+    assert query(tmp_path, "SELECT id, name, role, timezone, telegram_user_id FROM staff") == [
+        (1, "Priya Shah", "visitor", "Europe/London", None),
+        (2, "Jo", "manager", "Europe/Dublin", None),
+    ]
+    assert query(tmp_path, "SELECT role, staff_id, family_id FROM invites ORDER BY id") == [
+        ("visitor", 1, None),
+        ("manager", 2, None),
+    ]
+
+
+def test_holidays_are_added_and_listed(tmp_path: Path) -> None:
+    added = cli(tmp_path, "holiday", "add", "Christmas", "2026-12-21", "2027-01-03")
+    assert added.code == 0 and added.out == "Holiday added: Christmas, 2026-12-21 to 2027-01-03.\n"
+    listed = cli(tmp_path, "holiday", "list")
+    assert listed.out == "2026-12-21 to 2027-01-03  Christmas\n"
+    backwards = cli(tmp_path, "holiday", "add", "Oops", "2027-01-03", "2026-12-21")
+    assert_one_line_error(backwards, "ends on or after")
+    assert_one_line_error(cli(tmp_path, "holiday", "add", "Bad", "someday", "2026-12-21"))
+    assert query(tmp_path, "SELECT name FROM school_holidays") == [("Christmas",)]

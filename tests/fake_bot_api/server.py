@@ -263,6 +263,11 @@ class FakeBotApi(MethodsMixin):
 
     # ----- calls ----------------------------------------------------------------------
 
+    def file_bytes(self, file_id: str) -> bytes | None:
+        """The bytes the bot uploaded under ``file_id`` (a sent photo's ``file.stored_file_id``)."""
+        stored = self._files.get(file_id)
+        return stored.data if stored is not None else None
+
     def calls_of(self, method: str) -> list[ApiCall]:
         name = method.lower()
         return [c for c in self.calls if c.method.lower() == name]

@@ -1,0 +1,274 @@
+"""Visits, repeats over school holidays, when summaries fall due, and what a summary counts.
+
+Service level, on the real database, with the clock injected."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from bot.enrolment import add_visitor, create_family
+from bot.models import Carer, DiaryAnswer, Family, Target, Visit
+from bot.plans import set_plan, specs_from_ids
+from bot.summaries import build_summary, criterion_met
+from bot.summary_schedule import due_summaries, queue_summary, summary_due_at
+from bot.visits import VisitError, add_holiday, book, book_repeats, following_start
+
+LEAD = time(18, 0)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def test_summary_is_due_the_working_day_before_at_the_lead_time():
+    # Tuesday's visit: Monday 18:00. Monday's visit: the Friday before.
+    assert summary_due_at(utc(2026, 12, 1, 10), "Europe/London", LEAD) == utc(2026, 11, 30, 18)
+    assert summary_due_at(utc(2026, 11, 30, 10), "Europe/London", LEAD) == utc(2026, 11, 27, 18)
+    # In British Summer Time 18:00 in London is 17:00 UTC.
+    assert summary_due_at(utc(2026, 6, 10, 9), "Europe/London", LEAD) == utc(2026, 6, 9, 17)
+
+
+def test_a_repeat_keeps_the_wall_clock_time_and_skips_holidays():
+    class Holiday:
+        starts_on, ends_on = date(2026, 12, 21), date(2027, 1, 3)
+
+    weekly = following_start(utc(2026, 12, 15, 10), 7, "Europe/London", [Holiday()])
+    assert weekly == utc(2027, 1, 5, 10)
+    # Across the clocks going forward, 10:00 stays 10:00 local (09:00 UTC).
+    assert following_start(utc(2027, 3, 23, 10), 7, "Europe/London", []) == utc(2027, 3, 30, 9)
+
+
+async def _family_with_visitor(services, clock, *, joined: bool = True):
+    async with services.sessions.begin() as session:
+        visitor = await add_visitor(session, clock, name="Priya", timezone="Europe/London")
+        visitor.telegram_user_id = 2001
+        family = await create_family(
+            session, clock, child_name="Sam", timezone="Europe/London", visitor_id=visitor.id
+        )
+        if joined:
+            session.add(
+                Carer(
+                    family_id=family.id,
+                    telegram_user_id=1001,
+                    chat_id=1001,
+                    enrolled_at_utc=clock.now(),
+                    consent_at_utc=clock.now(),
+                    consent_version="x",
+                    reminder_days="daily",
+                    paused=False,
+                )
+            )
+        return visitor.id, family.id
+
+
+async def test_repeating_visits_book_their_successor_once(services, clock):
+    visitor_id, family_id = await _family_with_visitor(services, clock)
+    async with services.sessions.begin() as session:
+        await add_holiday(
+            session, name="Christmas", starts_on=date(2026, 12, 21), ends_on=date(2027, 1, 3)
+        )
+        first = await book(
+            session,
+            clock,
+            family_id=family_id,
+            visitor_id=visitor_id,
+            starts_at_utc=utc(2026, 12, 15, 10),
+            repeat_days=7,
+        )
+        first_id = first.id
+    clock.set(utc(2026, 12, 15, 11))
+    # Two instances ticking at once book one successor between them.
+    async with services.sessions.begin() as session:
+        assert await book_repeats(session, clock) == 1
+    async with services.sessions.begin() as session:
+        assert await book_repeats(session, clock) == 0
+        successors = list(
+            await session.scalars(select(Visit).where(Visit.follows_visit_id == first_id))
+        )
+    assert [as_naive(v.starts_at_utc) for v in successors] == [datetime(2027, 1, 5, 10)]
+
+
+async def test_a_visit_cannot_be_booked_in_the_past_or_with_an_odd_repeat(services, clock):
+    visitor_id, family_id = await _family_with_visitor(services, clock)
+    async with services.sessions.begin() as session:
+        for start, repeat in ((clock.now() - timedelta(minutes=1), None), (utc(2026, 12, 1), 3)):
+            try:
+                await book(
+                    session,
+                    clock,
+                    family_id=family_id,
+                    visitor_id=visitor_id,
+                    starts_at_utc=start,
+                    repeat_days=repeat,
+                )
+            except VisitError:
+                continue
+            raise AssertionError(f"booked {start} repeating {repeat}")
+
+
+async def test_summaries_fall_due_at_the_lead_time_or_at_a_late_booking(services, clock):
+    visitor_id, family_id = await _family_with_visitor(services, clock)
+    async with services.sessions.begin() as session:
+        await book(
+            session,
+            clock,
+            family_id=family_id,
+            visitor_id=visitor_id,
+            starts_at_utc=utc(2026, 12, 1, 10),
+        )
+
+    async def due_keys() -> list[str]:
+        async with services.sessions() as session:
+            due = await due_summaries(
+                session, clock.now(), lead_time=LEAD, weekly_weekday=4, weekly_time=time(16)
+            )
+            return [summary.key for summary in due]
+
+    clock.set(utc(2026, 11, 27, 16, 30))  # Friday: a visit is booked, so no weekly summary
+    assert await due_keys() == []
+    clock.set(utc(2026, 11, 30, 17, 59))
+    assert await due_keys() == []
+    clock.set(utc(2026, 11, 30, 18, 0))
+    assert await due_keys() == ["visit:1"]
+
+    # Booked at 20:00 for tomorrow morning: due at once.
+    clock.set(utc(2026, 12, 1, 20, 0))
+    async with services.sessions.begin() as session:
+        visit = await session.get(Visit, 1)
+        visit.status = "done"
+        await book(
+            session,
+            clock,
+            family_id=family_id,
+            visitor_id=visitor_id,
+            starts_at_utc=utc(2026, 12, 2, 9),
+        )
+    assert await due_keys() == ["visit:2"]
+
+
+async def test_a_family_without_a_visit_gets_a_weekly_summary_once(services, clock):
+    await _family_with_visitor(services, clock)
+    async with services.sessions() as session:
+        assert (
+            await due_summaries(
+                session,
+                utc(2026, 11, 27, 15, 59),
+                lead_time=LEAD,
+                weekly_weekday=4,
+                weekly_time=time(16),
+            )
+            == []
+        )
+    clock.set(utc(2026, 11, 27, 16, 0))
+    async with services.sessions.begin() as session:
+        due = await due_summaries(
+            session, clock.now(), lead_time=LEAD, weekly_weekday=4, weekly_time=time(16)
+        )
+        assert [summary.key for summary in due] == ["week:1:2026-W48"]
+        assert await queue_summary(
+            session, clock, services.texts, services.library, due[0], max_days=28
+        )
+        assert not await queue_summary(
+            session, clock, services.texts, services.library, due[0], max_days=28
+        )
+    async with services.sessions() as session:
+        assert (
+            await due_summaries(
+                session, clock.now(), lead_time=LEAD, weekly_weekday=4, weekly_time=time(16)
+            )
+            == []
+        )
+
+
+async def test_a_family_nobody_has_joined_gets_no_weekly_summary(services, clock):
+    await _family_with_visitor(services, clock, joined=False)
+    async with services.sessions() as session:
+        assert (
+            await due_summaries(
+                session,
+                utc(2026, 11, 27, 17),
+                lead_time=LEAD,
+                weekly_weekday=4,
+                weekly_time=time(16),
+            )
+            == []
+        )
+
+
+def _target(tries=None, successes=None, days=3) -> Target:
+    return Target(criterion_tries=tries, criterion_successes=successes, criterion_days=days)
+
+
+def _answer(day: int, answer: str, tries: int | None = None) -> DiaryAnswer:
+    return DiaryAnswer(local_date=date(2026, 11, day), answer=answer, tries_succeeded=tries)
+
+
+def test_the_success_criterion_needs_its_days_running():
+    counted = _target(tries=5, successes=4)
+    assert criterion_met(
+        counted, [_answer(24, "tries", 4), _answer(25, "tries", 5), _answer(26, "tries", 4)]
+    )
+    # A gap, or one day short of the successes, breaks the run.
+    assert not criterion_met(
+        counted, [_answer(24, "tries", 4), _answer(25, "tries", 5), _answer(27, "tries", 4)]
+    )
+    assert not criterion_met(
+        counted, [_answer(24, "tries", 4), _answer(25, "tries", 3), _answer(26, "tries", 4)]
+    )
+    plain = _target()
+    assert criterion_met(plain, [_answer(d, "yes") for d in (24, 25, 26)])
+    assert not criterion_met(
+        plain, [_answer(24, "yes"), _answer(25, "a_little"), _answer(26, "yes")]
+    )
+
+
+async def test_a_summary_counts_days_and_marks_days_off_the_plan(services, clock):
+    _, family_id = await _family_with_visitor(services, clock)
+    async with services.sessions.begin() as session:
+        plan = await set_plan(
+            session,
+            clock,
+            family_id=family_id,
+            targets=specs_from_ids(services.library, ["com-point-to-toy"]),
+            starts_on=date(2026, 11, 24),
+        )
+        target_id = plan.targets[0].id
+        carer_id = await session.scalar(select(Carer.id))
+        for day, answer, tries in (
+            (24, "tries", 4),
+            (25, "not_today", None),
+            (26, "not_today", None),
+        ):
+            session.add(
+                DiaryAnswer(
+                    family_id=family_id,
+                    target_id=target_id,
+                    local_date=date(2026, 11, day),
+                    answer=answer,
+                    tries_succeeded=tries,
+                    answered_by_carer_id=carer_id,
+                    answered_at_utc=clock.now(),
+                )
+            )
+    async with services.sessions() as session:
+        data = await build_summary(
+            session,
+            await session.get(Family, family_id),
+            services.library,
+            period_start=date(2026, 11, 23),
+            period_end=date(2026, 11, 29),
+        )
+    (target,) = data.targets
+    assert target.cells == ["off", "tries:4/5", "not_today", "not_today", "none", "none", "none"]
+    assert (target.practised, target.not_today, target.days_in_plan) == (1, 2, 6)
+    assert data.days_with_plan == 6 and data.days_practised == 1
+    kinds = [(flag.kind, flag.count) for flag in data.flags]
+    assert ("quiet_days", 3) in kinds
+    assert ("mostly_not_today", 2) not in kinds  # 2 of 6 is not most days
+    assert not target.ready
+
+
+def as_naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
