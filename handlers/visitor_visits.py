@@ -64,7 +64,10 @@ async def show_visits(
     now = context.clock.now()
     async with context.db() as session:
         upcoming = await visits.next_visit(session, family.id, now)
-        last = await visits.last_visit_before(session, family.id, now)
+        # The one before the next (today's visit, not yet marked done, is the next one).
+        last = await visits.last_visit_before(
+            session, family.id, as_utc(upcoming.starts_at_utc) if upcoming else now
+        )
         upcoming_view = visits.view(upcoming, member.timezone) if upcoming else None
         last_view = visits.view(last, member.timezone) if last else None
     rows: list[list[InlineKeyboardButton]] = []
