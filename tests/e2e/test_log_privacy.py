@@ -178,3 +178,70 @@ async def test_a_failed_reply_is_logged_by_ids_only(bot, fake, caplog):
         "invite code": code,
     }
     assert _leaks(caplog, secrets) == []
+
+
+VISITOR_NAME = "Visitor-Hermione-Unusual"
+GOAL = "Goal-Words-Private"
+CUSTOM_STEP = "Custom-Step-Private-Words"
+
+
+async def test_a_visitors_week_leaves_no_personal_data_in_the_logs(bot, fake, clock, caplog):
+    visitor = fake.user(user_id=2001, first_name=VISITOR_NAME)
+    staff_code = await bot.staff_invite(VISITOR_NAME)
+    await visitor.send(f"/start {staff_code}")
+    await visitor.wait_for(lambda m: "You are signed in" in m.plain)
+    await visitor.send(f"/newfamily {CHILD}")
+    invite = await visitor.wait_for(lambda m: "is added as family" in m.plain)
+    code = invite.plain.split("start=")[1].split()[0]
+    parent = fake.user(user_id=1001, first_name=PARENT_FIRST_NAME)
+    await join(bot, parent, code)
+
+    await visitor.send("/plan 1")
+    plan = await visitor.wait_for(lambda m: "No plan yet" in m.plain)
+    await visitor.tap(plan, button_text="🎯 Long-term goals")
+    await visitor.tap(
+        await visitor.wait_for(lambda m: "None yet" in m.plain), button_text="➕ Add a goal"
+    )
+    await visitor.wait_for(lambda m: "Type the long-term goal" in m.plain)
+    await visitor.send(GOAL)
+    await visitor.tap(await visitor.wait_for(lambda m: GOAL in m.plain), button_text="⬅️ Back")
+    plan = await visitor.wait_for(lambda m: "0 of 4" in m.plain)
+    await visitor.tap(plan, button_text="✍️ Write my own")
+    await visitor.send(CUSTOM_STEP)
+    await visitor.wait_for(lambda m: "What should the parent do?" in m.plain)
+    await visitor.send("Show him. Help him.")
+    await visitor.wait_for(lambda m: "A tip" in m.plain)
+    await visitor.send("-")
+    await visitor.tap(
+        await visitor.wait_for(lambda m: "Which long-term" in m.plain),
+        button_text="No particular goal",
+    )
+    await visitor.tap(
+        await visitor.wait_for(lambda m: "1 of 4" in m.plain), button_text="Save, from today"
+    )
+    await visitor.wait_for(lambda m: "new plan" in m.plain)
+    await parent.send(NOTE)
+    await parent.wait_for(lambda m: "Saved in" in m.plain)
+
+    await visitor.send("/summary 1 2026-11-20 2026-11-23")
+    summary = await visitor.wait_for(lambda m: NOTE in m.plain)
+    assert CHILD in summary.plain and CUSTOM_STEP in summary.plain
+    await visitor.wait_for(lambda m: m.kind == "photo")
+    await visitor.send("/families")
+    await visitor.wait_for(lambda m: "Your families" in m.plain)
+
+    leaks = _leaks(
+        caplog,
+        {
+            "visitor name": VISITOR_NAME,
+            "child name": CHILD,
+            "parent name": PARENT_FIRST_NAME,
+            "note": NOTE,
+            "goal": GOAL,
+            "custom target": CUSTOM_STEP,
+            "staff invitation code": staff_code,
+            "family invitation code": code,
+            "token": TOKEN.split(":")[1],
+        },
+    )
+    assert leaks == []
