@@ -41,6 +41,29 @@ def member_of(staff: Staff) -> StaffMember:
     return StaffMember(staff.id, staff.name, staff.role, staff.timezone, staff.telegram_user_id)
 
 
+async def record_action(
+    session: AsyncSession,
+    clock: Clock,
+    member: StaffMember,
+    *,
+    action: str,
+    allowed: bool = True,
+    family_id: int | None = None,
+    detail: str = "",
+) -> None:
+    """A visitor's or manager's action, allowed or refused, in the audit log."""
+    await audit.record(
+        session,
+        clock,
+        action=action,
+        outcome=audit.ALLOWED if allowed else audit.REFUSED,
+        staff_id=member.id,
+        telegram_user_id=member.telegram_user_id,
+        family_id=family_id,
+        detail=detail,
+    )
+
+
 def may_reach(member: StaffMember, family: Family) -> bool:
     return member.is_manager or family.visitor_id == member.id
 
@@ -53,15 +76,7 @@ async def family_for(
     A family that does not exist is refused the same way, so ids cannot be probed."""
     family = await session.get(Family, family_id)
     allowed = family is not None and may_reach(member, family)
-    await audit.record(
-        session,
-        clock,
-        action=action,
-        outcome=audit.ALLOWED if allowed else audit.REFUSED,
-        staff_id=member.id,
-        telegram_user_id=member.telegram_user_id,
-        family_id=family_id,
-    )
+    await record_action(session, clock, member, action=action, allowed=allowed, family_id=family_id)
     return family if allowed else None
 
 
@@ -98,13 +113,12 @@ async def move_family(
     family = await session.get(Family, family_id)
     allowed = manager.is_manager and family is not None and visitor is not None
     allowed = allowed and visitor is not None and visitor.role == "visitor"
-    await audit.record(
+    await record_action(
         session,
         clock,
+        manager,
         action="move_family",
-        outcome=audit.ALLOWED if allowed else audit.REFUSED,
-        staff_id=manager.id,
-        telegram_user_id=manager.telegram_user_id,
+        allowed=allowed,
         family_id=family_id,
         detail=f"to visitor {visitor_id}",
     )

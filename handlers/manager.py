@@ -9,10 +9,10 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import audit, callbacks, staff, visits
+from bot import callbacks, staff, visits
 from bot.context import BotApplication, BotContext
 from bot.enrolment import EnrolmentError, add_staff, issue_staff_invite
-from bot.staff import StaffMember
+from bot.staff import StaffMember, record_action
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import pick_family, reachable_family, refuse, say, say_long, staff_only
 
@@ -91,13 +91,11 @@ async def invite_visitor(update: Update, context: BotContext, member: StaffMembe
                 staff_id=visitor.id,
                 ttl_days=context.settings.invite_ttl_days,
             )
-            await audit.record(
+            await record_action(
                 session,
                 context.clock,
+                member,
                 action="invite_visitor",
-                outcome=audit.ALLOWED,
-                staff_id=member.id,
-                telegram_user_id=member.telegram_user_id,
                 detail=f"visitor {visitor.id}",
             )
             visitor_id = visitor.id

@@ -11,16 +11,17 @@ from functools import wraps
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import audit, callbacks
+from bot import callbacks
 from bot.context import BotContext
 from bot.message_split import split_html
 from bot.models import Family
-from bot.staff import StaffMember, caseload, family_for
+from bot.staff import StaffMember, caseload, family_for, record_action
 from handlers import replies
 
 log = logging.getLogger(__name__)
 
 StaffCallback = Callable[[Update, BotContext, StaffMember], Awaitable[None]]
+OpenFamily = Callable[[Update, BotContext, StaffMember, int], Awaitable[None]]
 
 
 def staff_only(
@@ -33,13 +34,12 @@ def staff_only(
             return
         if managers_only and not member.is_manager:
             async with context.db() as session:
-                await audit.record(
+                await record_action(
                     session,
                     context.clock,
+                    member,
                     action=callback.__name__,
-                    outcome=audit.REFUSED,
-                    staff_id=member.id,
-                    telegram_user_id=member.telegram_user_id,
+                    allowed=False,
                     detail="managers only",
                 )
             await refuse(update, context, managers_only=True)
@@ -135,3 +135,29 @@ async def pick_family(
         context.texts.render("visitor/pick_family.html.j2", purpose=purpose),
         InlineKeyboardMarkup(rows),
     )
+
+
+def family_entry(purpose: str, open_family: OpenFamily) -> tuple[StaffCallback, StaffCallback]:
+    """The two ways into a family's conversation: the command (`/plan 12`, or `/plan` and a list
+    to pick from) and the tap on that list. `open_family` checks the caseload itself."""
+
+    async def command(update: Update, context: BotContext, member: StaffMember) -> None:
+        family_id = typed_family_id(context)
+        if family_id is None:
+            await pick_family(update, context, member, purpose)
+        elif isinstance(family_id, int):
+            await open_family(update, context, member, family_id)
+        else:
+            await refuse(update, context)
+
+    async def picked(update: Update, context: BotContext, member: StaffMember) -> None:
+        query = update.callback_query
+        tap = callbacks.parse_pick_family(query.data if query else None)
+        if tap is None or tap[0] != purpose:
+            await refuse(update, context)
+        else:
+            await open_family(update, context, member, tap[1])
+
+    command.__name__ = f"{purpose}_command"
+    picked.__name__ = f"{purpose}_picked"
+    return command, picked

@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.qr import qr_png
 from telegram import InputFile, Update
 from telegram.ext import CommandHandler
 
-from bot import audit, conversation
+from bot import conversation
 from bot.context import BotApplication, BotContext
 from bot.enrolment import EnrolmentError, IssuedInvite, create_family, issue_family_invite
-from bot.staff import StaffMember
+from bot.qr import qr_png
+from bot.staff import StaffMember, record_action
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import reachable_family, say, staff_only, typed_family_id
 
@@ -58,14 +58,8 @@ async def _create(update: Update, context: BotContext, member: StaffMember, name
                 family_id=family.id,
                 ttl_days=context.settings.invite_ttl_days,
             )
-            await audit.record(
-                session,
-                context.clock,
-                action="new_family",
-                outcome=audit.ALLOWED,
-                staff_id=member.id,
-                telegram_user_id=member.telegram_user_id,
-                family_id=family.id,
+            await record_action(
+                session, context.clock, member, action="new_family", family_id=family.id
             )
             await conversation.clear(session, member.telegram_user_id or 0)
             family_id, child_name = family.id, family.child_name

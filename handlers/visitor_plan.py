@@ -36,12 +36,11 @@ from bot.plans import (
 from bot.staff import StaffMember, family_for
 from handlers import NEW_MESSAGES, STAFF_GROUP, replies
 from handlers.staff_access import (
-    pick_family,
+    family_entry,
     reachable_family,
     refuse,
     say,
     staff_only,
-    typed_family_id,
 )
 
 log = logging.getLogger(__name__)
@@ -58,25 +57,6 @@ def _button(label: str, data: str) -> InlineKeyboardButton:
 
 def _today(context: BotContext, family: Family) -> date:
     return local_date(context.clock.now(), family.timezone)
-
-
-async def plan_command(update: Update, context: BotContext, member: StaffMember) -> None:
-    family_id = typed_family_id(context)
-    if family_id is None:
-        await pick_family(update, context, member, "plan")
-    elif family_id == "bad":
-        await refuse(update, context)
-    else:
-        assert isinstance(family_id, int)
-        await _open(update, context, member, family_id)
-
-
-async def picked(update: Update, context: BotContext, member: StaffMember) -> None:
-    picked_family = callbacks.parse_pick_family(update.callback_query.data)  # type: ignore[union-attr]
-    if picked_family is None:
-        await refuse(update, context)
-        return
-    await _open(update, context, member, picked_family[1])
 
 
 async def _open(update: Update, context: BotContext, member: StaffMember, family_id: int) -> None:
@@ -647,8 +627,9 @@ async def typed_goal(
 
 
 def register(app: BotApplication) -> None:
+    command, picked = family_entry("plan", _open)
     app.add_handler(
-        CommandHandler("plan", staff_only(plan_command), filters=NEW_MESSAGES), group=STAFF_GROUP
+        CommandHandler("plan", staff_only(command), filters=NEW_MESSAGES), group=STAFF_GROUP
     )
     app.add_handler(
         CallbackQueryHandler(staff_only(picked), pattern=r"^sf1:plan:"), group=STAFF_GROUP

@@ -20,6 +20,7 @@ from bot.summary_messages import summary_messages
 from bot.visits import next_visit, view
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import (
+    family_entry,
     pick_family,
     reachable_family,
     refuse,
@@ -69,12 +70,8 @@ async def summary_command(update: Update, context: BotContext, member: StaffMemb
         await _send_summary(update, context, member, family, *period)
 
 
-async def picked(update: Update, context: BotContext, member: StaffMember) -> None:
-    picked_family = callbacks.parse_pick_family(update.callback_query.data)  # type: ignore[union-attr]
-    if picked_family is None:
-        await refuse(update, context)
-        return
-    family = await reachable_family(update, context, member, picked_family[1], action="summary")
+async def _open(update: Update, context: BotContext, member: StaffMember, family_id: int) -> None:
+    family = await reachable_family(update, context, member, family_id, action="summary")
     if family is not None:
         await _ask_period(update, context, family)
 
@@ -155,6 +152,7 @@ def register(app: BotApplication) -> None:
         CommandHandler("summary", staff_only(summary_command), filters=NEW_MESSAGES),
         group=STAFF_GROUP,
     )
+    _, picked = family_entry("summary", _open)
     app.add_handler(
         CallbackQueryHandler(staff_only(picked), pattern=r"^sf1:summary:"), group=STAFF_GROUP
     )

@@ -9,21 +9,20 @@ from datetime import date, time, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import audit, callbacks, visits
+from bot import callbacks, visits
 from bot.callbacks import VisitTap
 from bot.clock import as_utc, local_date, to_local
 from bot.context import BotApplication, BotContext
 from bot.models import Family, Visit
-from bot.staff import StaffMember, family_for
+from bot.staff import StaffMember, family_for, record_action
 from bot.summary_schedule import summary_due_at
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import (
-    pick_family,
+    family_entry,
     reachable_family,
     refuse,
     say,
     staff_only,
-    typed_family_id,
 )
 
 log = logging.getLogger(__name__)
@@ -34,25 +33,6 @@ TIMES = [time(hour, minute) for hour in range(8, 18) for minute in (0, 30)]
 
 def _button(label: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
-
-
-async def visit_command(update: Update, context: BotContext, member: StaffMember) -> None:
-    family_id = typed_family_id(context)
-    if family_id is None:
-        await pick_family(update, context, member, "visit")
-    elif family_id == "bad":
-        await refuse(update, context)
-    else:
-        assert isinstance(family_id, int)
-        await show_visits(update, context, member, family_id)
-
-
-async def picked(update: Update, context: BotContext, member: StaffMember) -> None:
-    picked_family = callbacks.parse_pick_family(update.callback_query.data)  # type: ignore[union-attr]
-    if picked_family is None:
-        await refuse(update, context)
-        return
-    await show_visits(update, context, member, picked_family[1])
 
 
 async def show_visits(
@@ -143,13 +123,12 @@ async def _owned_visit(
                 session, context.clock, member, visit.family_id, action=action
             )
         else:
-            await audit.record(
+            await record_action(
                 session,
                 context.clock,
+                member,
                 action=action,
-                outcome=audit.REFUSED,
-                staff_id=member.id,
-                telegram_user_id=member.telegram_user_id,
+                allowed=False,
                 detail=f"no visit {visit_id}",
             )
         if visit is not None:
@@ -299,8 +278,9 @@ async def _change(
 
 
 def register(app: BotApplication) -> None:
+    command, picked = family_entry("visit", show_visits)
     app.add_handler(
-        CommandHandler("visit", staff_only(visit_command), filters=NEW_MESSAGES), group=STAFF_GROUP
+        CommandHandler("visit", staff_only(command), filters=NEW_MESSAGES), group=STAFF_GROUP
     )
     app.add_handler(
         CallbackQueryHandler(staff_only(picked), pattern=r"^sf1:visit:"), group=STAFF_GROUP
