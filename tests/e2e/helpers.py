@@ -1,4 +1,5 @@
-"""Steps every end-to-end story shares: a parent joining through their invitation link."""
+"""Steps the end-to-end stories share: a parent joining through their invitation link, a
+visitor signing in, adding a family and booking a visit."""
 
 from __future__ import annotations
 
@@ -22,3 +23,32 @@ async def join(
 
 def texts_of(parent: FakeUser) -> list[str]:
     return [message.plain for message in parent.inbox()]
+
+
+async def sign_in(bot, fake, user_id: int, name: str, role: str = "visitor") -> FakeUser:
+    """A visitor or manager opens the sign-in link `portage-bot invite visitor|manager` prints."""
+    user = fake.user(user_id=user_id, first_name=name)
+    await user.send(f"/start {await bot.staff_invite(name, role=role)}")
+    await user.wait_for(lambda m: "You are signed in" in m.plain)
+    return user
+
+
+async def add_family(visitor: FakeUser, child: str) -> str:
+    """/newfamily CHILD: returns the invitation code from the link."""
+    await visitor.send(f"/newfamily {child}")
+    invite = await visitor.wait_for(lambda m: f"{child} is added as family" in m.plain)
+    await visitor.wait_for(lambda m: m.kind == "photo" and child in m.plain)
+    return invite.plain.split("start=")[1].split()[0]
+
+
+async def book_visit(
+    visitor: FakeUser, day: str, at: str, repeat: str, family_id: int = 1
+) -> SentMessage:
+    """/visit, Book, a day, a time and whether it repeats, by the buttons' labels."""
+    await visitor.send(f"/visit {family_id}")
+    view = await visitor.wait_for(lambda m: "Visits with" in m.plain)
+    await visitor.tap(view, button_text="📅 Book a visit")
+    await visitor.tap(await visitor.wait_for(lambda m: "Which day" in m.plain), button_text=day)
+    await visitor.tap(await visitor.wait_for(lambda m: "what time?" in m.plain), button_text=at)
+    await visitor.tap(await visitor.wait_for(lambda m: "repeat?" in m.plain), button_text=repeat)
+    return await visitor.wait_for(lambda m: "Booked" in m.plain)

@@ -9,23 +9,9 @@ from sqlalchemy import func, select
 
 from bot import callbacks
 from bot.models import AuditEvent, Family, Goal, Plan, Target, Visit
-from tests.e2e.helpers import join
+from tests.e2e.helpers import add_family, book_visit, join, sign_in
 
 NOT_YOURS = "That family is not on your caseload. Nothing was changed."
-
-
-async def sign_in(bot, fake, user_id: int, name: str, role: str = "visitor"):
-    user = fake.user(user_id=user_id, first_name=name)
-    await user.send(f"/start {await bot.staff_invite(name, role=role)}")
-    await user.wait_for(lambda m: "You are signed in" in m.plain)
-    return user
-
-
-async def add_family(visitor, child: str) -> str:
-    await visitor.send(f"/newfamily {child}")
-    invite = await visitor.wait_for(lambda m: f"{child} is added as family" in m.plain)
-    await visitor.wait_for(lambda m: m.kind == "photo" and child in m.plain)
-    return invite.plain.split("start=")[1].split()[0]
 
 
 async def test_a_visitor_cannot_reach_another_visitors_family(bot, fake):
@@ -86,16 +72,7 @@ async def test_a_visitor_cannot_reach_another_visitors_family(bot, fake):
     assert "service managers" in (await tom.wait_for_answer(tap))["text"]
 
     # A visit booked by Priya cannot be moved, cancelled or marked done by Tom.
-    await priya.send("/visit 1")
-    view = await priya.wait_for(lambda m: "Visits with Sam" in m.plain)
-    await priya.tap(view, button_text="📅 Book a visit")
-    days = await priya.wait_for(lambda m: "Which day" in m.plain)
-    await priya.tap(days, button_text="Tue 1")
-    times = await priya.wait_for(lambda m: "at what time?" in m.plain)
-    await priya.tap(times, button_text="10:00")
-    repeat = await priya.wait_for(lambda m: "Does it repeat?" in m.plain)
-    await priya.tap(repeat, button_text="Just once")
-    await priya.wait_for(lambda m: "Booked" in m.plain)
+    await book_visit(priya, "Tue 1", "10:00", "Just once")
     for op in ("move", "cancel", "cancelok", "done"):
         tap = await tom.tap_forged(own.message_id, callbacks.visit(op, 1))
         assert (await tom.wait_for_answer(tap))["text"] == NOT_YOURS

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.models import Summary
-from tests.e2e.helpers import join
+from tests.e2e.helpers import book_visit, join
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -96,15 +96,10 @@ async def test_visitor_plans_books_and_gets_the_summary_once(bot, fake, clock):
     await visitor.send("/visit")
     picker = await visitor.wait_for(lambda m: "Which family’s visit?" in m.plain)
     await visitor.tap(picker, button_text="Sam · #1")
-    visits = await visitor.wait_for(lambda m: "No visit booked" in m.plain)
-    await visitor.tap(visits, button_text="📅 Book a visit")
-    days = await visitor.wait_for(lambda m: "Which day is the visit" in m.plain)
-    await visitor.tap(days, button_text="Tue 1")
-    times = await visitor.wait_for(lambda m: "at what time?" in m.plain)
-    await visitor.tap(times, button_text="10:00")
-    repeat = await visitor.wait_for(lambda m: "Does it repeat?" in m.plain)
-    await visitor.tap(repeat, button_text="Every week")
-    booked = await visitor.wait_for(lambda m: "Booked" in m.plain)
+    assert (
+        "No visit booked" in (await visitor.wait_for(lambda m: "Visits with Sam" in m.plain)).plain
+    )
+    booked = await book_visit(visitor, "Tue 1", "10:00", "Every week")
     assert "Next: Tuesday 1 December, 10:00, then weekly" in booked.plain
     assert "Summary to you: Monday 30 November, 18:00" in booked.plain
 

@@ -8,18 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.models import Visit
-from tests.e2e.helpers import join
-from tests.e2e.test_visitor_access import add_family, sign_in
-
-
-async def book(visitor, day: str, at: str, repeat: str):
-    await visitor.send("/visit 1")
-    view = await visitor.wait_for(lambda m: "Visits with Sam" in m.plain)
-    await visitor.tap(view, button_text="📅 Book a visit")
-    await visitor.tap(await visitor.wait_for(lambda m: "Which day" in m.plain), button_text=day)
-    await visitor.tap(await visitor.wait_for(lambda m: "what time?" in m.plain), button_text=at)
-    await visitor.tap(await visitor.wait_for(lambda m: "repeat?" in m.plain), button_text=repeat)
-    return await visitor.wait_for(lambda m: "Booked" in m.plain)
+from tests.e2e.helpers import add_family, book_visit, join, sign_in
 
 
 async def visits_of(bot) -> list[tuple[str, str, int | None]]:
@@ -43,7 +32,7 @@ async def test_move_cancel_and_finish_visits_with_holidays_skipped(bot, fake, cl
     await add_family(priya, "Sam")
 
     # Booked for Tuesday 1 December at 10:00, weekly; then moved to Wednesday 2nd at 14:30.
-    booked = await book(priya, "Tue 1", "10:00", "Every week")
+    booked = await book_visit(priya, "Tue 1", "10:00", "Every week")
     await priya.tap(booked, button_text="Move")
     await priya.tap(await priya.wait_for(lambda m: "Which day" in m.plain), button_text="Wed 2")
     await priya.tap(await priya.wait_for(lambda m: "what time?" in m.plain), button_text="14:30")
