@@ -26,6 +26,7 @@ from handlers import (
     errors,
     fallback,
     help,
+    leaving,
     manager,
     my_data,
     pause,
@@ -34,6 +35,7 @@ from handlers import (
     reminder_time,
     staff_typed,
     today,
+    visitor_discharge,
     visitor_families,
     visitor_new_family,
     visitor_plan,
@@ -41,7 +43,7 @@ from handlers import (
     visitor_visits,
     week,
 )
-from jobs import enqueue_reminders, send_outbox, send_summaries
+from jobs import enqueue_reminders, retention, send_outbox, send_summaries
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ HANDLER_MODULES = (
     visitor_plan,
     visitor_visits,
     visitor_summary,
+    visitor_discharge,
     manager,
     staff_typed,
     awaiting,
@@ -63,6 +66,7 @@ HANDLER_MODULES = (
     today,
     week,
     pause,
+    leaving,
     help,
     privacy,
     my_data,
@@ -149,6 +153,12 @@ async def _post_init(application: BotApplication) -> None:
             interval=services.settings.tick_seconds,
             first=1.5,
             name="send_summaries",
+        )
+        application.job_queue.run_repeating(
+            retention.tick,
+            interval=retention.INTERVAL_SECONDS,
+            first=60,
+            name="retention",
         )
         application.job_queue.run_repeating(
             send_outbox.drain,

@@ -119,7 +119,7 @@ def parse_pause(data: str | None) -> str | None:
 # --- Visitors and managers. Every one names the family or visit it acts on, and the handler
 # checks the tapper may reach it before doing anything.
 
-PICK_FAMILY = re.compile(r"^sf1:(plan|visit|summary|move):([0-9]{1,12})$")
+PICK_FAMILY = re.compile(r"^sf1:(plan|visit|summary|move|discharge):([0-9]{1,12})$")
 PLAN = re.compile(
     r"^pl1:([0-9]{1,12}):(area|act|next|drop|goal|save|custom|goals|addgoal|show)"
     r"(?::([a-z0-9_-]{1,40}))?$"
@@ -233,3 +233,29 @@ def move_to(family_id: int, visitor_id: int) -> str:
 def parse_move_to(data: str | None) -> tuple[int, int] | None:
     match = MOVE_TO.fullmatch(data or "")
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+# --- Leaving: /stop's choices and /forget's confirmation; a visitor's discharge.
+
+LEAVE = re.compile(r"^l1:(pause|stop|forget|erase|keep)$")
+DISCHARGE = re.compile(r"^dc1:([0-9]{1,12})$")
+LEAVE_PREFIX = r"^l1:"
+DISCHARGE_PREFIX = r"^dc1:"
+
+
+def leave(choice: str) -> str:
+    return f"l1:{choice}"
+
+
+def parse_leave(data: str | None) -> str | None:
+    match = LEAVE.fullmatch(data or "")
+    return match.group(1) if match else None
+
+
+def discharge(family_id: int) -> str:
+    return f"dc1:{family_id}"
+
+
+def parse_discharge(data: str | None) -> int | None:
+    match = DISCHARGE.fullmatch(data or "")
+    return int(match.group(1)) if match else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -14,11 +14,12 @@ import typer
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import logs
+from bot import audit, logs
 from bot.activities import Area, LibraryError, TargetContent, load_library
-from bot.clock import SystemClock, local_date
+from bot.clock import SystemClock, as_utc, local_date
 from bot.config import MissingTokenError, Settings, require_token
 from bot.content_check import check_content
+from bot.data_export import export_for_service
 from bot.db import make_engine, make_sessionmaker
 from bot.enrolment import (
     EnrolmentError,
@@ -28,10 +29,12 @@ from bot.enrolment import (
     issue_family_invite,
     issue_staff_invite,
 )
+from bot.erasure import erase_family
+from bot.leaving_notices import tell_about_erasure
 from bot.migrate import upgrade_to_head
 from bot.models import Family
 from bot.plans import PlanError, TargetSpec, plan_on, set_plan, specs_from_ids
-from bot.texts import CONTENT_DIR
+from bot.texts import CONTENT_DIR, Texts
 from bot.visits import VisitError, add_holiday, holidays
 
 app = typer.Typer(help="Portage companion bot.", no_args_is_help=True, add_completion=False)
@@ -39,6 +42,7 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 invite_app = typer.Typer(help="Invitation links.", no_args_is_help=True)
 plan_app = typer.Typer(help="A child's plan of targets.", no_args_is_help=True)
 visitor_app = typer.Typer(help="Home visitors.", no_args_is_help=True)
+family_app = typer.Typer(help="A family's data: requests by letter or email.", no_args_is_help=True)
 holiday_app = typer.Typer(help="School holidays repeating visits skip.", no_args_is_help=True)
 content_app = typer.Typer(help="The activity library and message templates.", no_args_is_help=True)
 for sub_app, name in (
@@ -47,6 +51,7 @@ for sub_app, name in (
     (plan_app, "plan"),
     (visitor_app, "visitor"),
     (holiday_app, "holiday"),
+    (family_app, "family"),
     (content_app, "content"),
 ):
     app.add_typer(sub_app, name=name)
@@ -149,6 +154,7 @@ def invite_family(
         issued = await issue_family_invite(
             session, clock, family_id=family_id, ttl_days=settings.invite_ttl_days
         )
+        await _record_cli(session, "invite_carer", family_id)
         return family_id, issued.code, issued.expires_at_utc
 
     try:
@@ -241,6 +247,109 @@ def holiday_list() -> None:
     typer.echo("\n".join(_with_session(_list)) or "No holidays entered.")
 
 
+async def _record_cli(
+    session: AsyncSession, action: str, family_id: int | None, detail: str = ""
+) -> None:
+    """The CLI is a manager's tool too: what it does to a family is in the audit log."""
+    await audit.record(
+        session,
+        SystemClock(),
+        action=action,
+        outcome=audit.ALLOWED,
+        family_id=family_id,
+        detail=f"cli {detail}".strip(),
+    )
+
+
+@family_app.command("export")
+def family_export(
+    family: Annotated[int, typer.Argument(help="The family's id.")],
+    out: Annotated[Path, typer.Option(help="The folder to write the files to.")] = Path("."),
+) -> None:
+    """Everything held about a family, as JSON and a CSV of the diary (a subject access request)."""
+
+    async def _export(session: AsyncSession, settings: Settings) -> list[Path]:
+        export = await export_for_service(session, SystemClock(), family)
+        await _record_cli(session, "export_family", family)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / f"{export.file_stem}.json", out / f"{export.file_stem}.csv"]
+        written[0].write_bytes(export.json_bytes)
+        written[1].write_bytes(export.diary_csv_bytes)
+        return written
+
+    try:
+        written = _with_session(_export)
+    except (LookupError, OSError) as error:
+        _fail(str(error))
+    for path in written:
+        typer.echo(f"Wrote {path}")
+
+
+@family_app.command("forget")
+def family_forget(
+    family: Annotated[int, typer.Argument(help="The family's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+) -> None:
+    """Erase a family's personal data (an erasure request); their visitor is told."""
+    if not yes:
+        _fail("erasing cannot be undone: add --yes to confirm")
+    clock = SystemClock()
+
+    async def _forget(session: AsyncSession, settings: Settings) -> dict | None:
+        erasure = await erase_family(session, clock, family, reason="parent_request")
+        if erasure is None:
+            return None
+        await _record_cli(session, "erase_family", family, "parent_request")
+        await tell_about_erasure(session, clock, Texts(CONTENT_DIR), erasure)
+        return erasure.counts
+
+    counts = _with_session(_forget)
+    if counts is None:
+        _fail(f"there is no family {family} with data to erase")
+    typer.echo(
+        f"Family {family} erased: {counts['carers']} carer(s), {counts['days_answered']} day(s) "
+        f"answered, {counts['notes']} note(s). Their visitor and carers will be told."
+    )
+
+
+@app.command("audit")
+def audit_log(
+    staff: Annotated[int | None, typer.Option(help="Only this visitor or manager.")] = None,
+    family: Annotated[int | None, typer.Option(help="Only this family.")] = None,
+    refused: Annotated[bool, typer.Option(help="Only refused attempts.")] = False,
+    since: Annotated[str | None, typer.Option(help="From this day, YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 200,
+) -> None:
+    """Who did what to which family, and when (ids only, never message content)."""
+
+    async def _read(session: AsyncSession, settings: Settings) -> list[audit.AuditEntry]:
+        start = datetime.combine(date.fromisoformat(since), time(0), UTC) if since else None
+        return await audit.entries(
+            session,
+            staff_id=staff,
+            family_id=family,
+            outcome=audit.REFUSED if refused else None,
+            since=start,
+            limit=limit,
+        )
+
+    try:
+        rows = _with_session(_read)
+    except ValueError as error:
+        _fail(str(error))
+    for row in rows:
+        who = f"staff {row.staff_id}" if row.staff_id is not None else "cli/system"
+        if row.staff_id is None and row.telegram_user_id is not None:
+            who = f"user {row.telegram_user_id}"
+        where = f"family {row.family_id}" if row.family_id is not None else "-"
+        typer.echo(
+            f"{as_utc(row.at_utc):%Y-%m-%d %H:%M:%S}  {row.outcome:8} {who:14} {row.action:18} "
+            f"{where:12} {row.detail}".rstrip()
+        )
+    if not rows:
+        typer.echo("No audit entries match.")
+
+
 @visitor_app.command("add")
 def visitor_add(name: str, timezone: Annotated[str | None, typer.Option()] = None) -> None:
     """Register a home visitor (their Telegram sign-in comes with visitor invites)."""
@@ -296,6 +405,7 @@ def plan_set(
             date.fromisoformat(starts) if starts else local_date(clock.now(), found.timezone)
         )
         plan = await set_plan(session, clock, family_id=family, targets=specs, starts_on=starts_on)
+        await _record_cli(session, "plan_saved", family)
         return len(plan.targets), starts_on
 
     try:

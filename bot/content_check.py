@@ -185,6 +185,12 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         "parent/not_kept_other.html.j2": {},
         "parent/unknown_command.html.j2": {"child_name": LONG_NAME},
         "parent/something_went_wrong.html.j2": {},
+        "parent/stop_choices.html.j2": {},
+        "parent/forget_confirm.html.j2": {"child_name": LONG_NAME},
+        "parent/forget_kept.html.j2": {},
+        "parent/forgotten.html.j2": {},
+        "parent/erased.html.j2": {"reason": "retention"},
+        "parent/farewell.html.j2": {"child_name": LONG_NAME, "retention_days": 365},
         "parent/plan_changed.html.j2": {
             "child_name": LONG_NAME,
             "titles": [activity.title for activity in _longest(library, 4)],
@@ -348,6 +354,13 @@ def _visitor_samples(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         "visitor/holidays.html.j2": {
             "holidays": [(LONG_NAME, SAMPLE_DAY, SAMPLE_DAY)] * 20,
             "problem": True,
+        },
+        "visitor/family_erased.html.j2": {"family_id": BIG_ID, "reason": "parent_request"},
+        "visitor/discharge_confirm.html.j2": {"child_name": LONG_NAME, "retention_days": 365},
+        "visitor/discharged.html.j2": {
+            "child_name": LONG_NAME,
+            "already": False,
+            "retention_days": 365,
         },
         "visitor/staff_welcome.html.j2": {"name": LONG_NAME * 2, "role": "manager"},
         "visitor/chart_caption.html.j2": {"summary": summary},

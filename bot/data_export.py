@@ -31,9 +31,40 @@ def _when(moment: datetime | None) -> str | None:
 
 
 async def export_family(session: AsyncSession, clock: Clock, carer: Carer) -> FamilyExport:
-    family = await session.get(Family, carer.family_id)
-    assert family is not None
-    carers = list(await session.scalars(select(Carer).where(Carer.family_id == family.id)))
+    """What one carer asked for with /mydata: their own details, other carers by role only."""
+    return await _export(session, clock, carer.family_id, carer)
+
+
+async def export_for_service(session: AsyncSession, clock: Clock, family_id: int) -> FamilyExport:
+    """A request that reached the service by letter or email: every carer's details, numbered."""
+    return await _export(session, clock, family_id, None)
+
+
+def _carer_profile(carer: Carer) -> dict[str, Any]:
+    return {
+        "joined_at_utc": _when(carer.enrolled_at_utc),
+        "agreed_to_privacy_notice_at_utc": _when(carer.consent_at_utc),
+        "privacy_notice_version": carer.consent_version,
+        "reminder_time": carer.reminder_time_local.strftime("%H:%M")
+        if carer.reminder_time_local
+        else None,
+        "reminder_days": carer.reminder_days,
+        "paused": carer.paused,
+        "paused_until": carer.paused_until.isoformat() if carer.paused_until else None,
+        "reminders_stopped_at_utc": _when(carer.stopped_at_utc),
+    }
+
+
+async def _export(
+    session: AsyncSession, clock: Clock, family_id: int, carer: Carer | None
+) -> FamilyExport:
+    family = await session.get(Family, family_id)
+    if family is None or family.erased_at_utc is not None:
+        raise LookupError(f"there is no family {family_id} with data to export")
+    carers = list(
+        await session.scalars(select(Carer).where(Carer.family_id == family.id).order_by(Carer.id))
+    )
+    numbers = {each.id: index for index, each in enumerate(carers, start=1)}
     plans = list(
         await session.scalars(
             select(Plan)
@@ -63,24 +94,18 @@ async def export_family(session: AsyncSession, clock: Clock, carer: Carer) -> Fa
 
     def who(carer_id: int) -> str:
         # Other carers are named by role only: their own data is theirs to ask for.
+        if carer is None:
+            return f"carer {numbers.get(carer_id, '?')}"
         return "you" if carer_id == carer.id else "another carer"
 
     document: dict[str, Any] = {
         "exported_at_utc": clock.now().isoformat(),
         "child": {"first_name_or_nickname": family.child_name, "time_zone": family.timezone},
-        "you": {
-            "joined_at_utc": _when(carer.enrolled_at_utc),
-            "agreed_to_privacy_notice_at_utc": _when(carer.consent_at_utc),
-            "privacy_notice_version": carer.consent_version,
-            "reminder_time": carer.reminder_time_local.strftime("%H:%M")
-            if carer.reminder_time_local
-            else None,
-            "reminder_days": carer.reminder_days,
-            "paused": carer.paused,
-            "paused_until": carer.paused_until.isoformat() if carer.paused_until else None,
-            "reminders_stopped_at_utc": _when(carer.stopped_at_utc),
-        },
-        "other_carers": len(carers) - 1,
+        **(
+            {"you": _carer_profile(carer), "other_carers": len(carers) - 1}
+            if carer is not None
+            else {"carers": [_carer_profile(each) for each in carers]}
+        ),
         "plans": [
             {
                 "starts_on": plan.starts_on.isoformat(),

@@ -56,6 +56,12 @@ class Family(Base):
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at_utc: Mapped[datetime]
+    # Discharged: the child moved on to nursery or school, or the family left. Reminders stop;
+    # the diary is erased after the retention period.
+    discharged_at_utc: Mapped[datetime | None]
+    # Erased at the family's request or after retention: only anonymous counts stay.
+    erased_at_utc: Mapped[datetime | None]
+    erased_counts: Mapped[dict[str, Any] | None]
 
     carers: Mapped[list[Carer]] = relationship(back_populates="family")
 

@@ -42,6 +42,7 @@ async def find_due(
             Carer.reminder_time_local.is_not(None),
             Carer.stopped_at_utc.is_(None),
             Carer.unreachable_at_utc.is_(None),
+            Family.discharged_at_utc.is_(None),
         )
     )
     candidates: list[DueReminder] = []

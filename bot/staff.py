@@ -82,7 +82,9 @@ async def family_for(
 
 async def caseload(session: AsyncSession, member: StaffMember) -> list[Family]:
     """A visitor's own families; for a manager, every family."""
-    query = select(Family).order_by(Family.child_name, Family.id)
+    query = (
+        select(Family).where(Family.erased_at_utc.is_(None)).order_by(Family.child_name, Family.id)
+    )
     if not member.is_manager:
         query = query.where(Family.visitor_id == member.id)
     return list(await session.scalars(query))

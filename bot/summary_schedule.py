@@ -85,7 +85,11 @@ async def due_summaries(
     # A family none of whose carers has joined has nothing to summarise yet.
     joined = select(Carer.family_id)
     families = await session.scalars(
-        select(Family).where(Family.visitor_id.in_(list(visitors)), Family.id.in_(joined))
+        select(Family).where(
+            Family.visitor_id.in_(list(visitors)),
+            Family.id.in_(joined),
+            Family.discharged_at_utc.is_(None),
+        )
     )
     for family in families:
         visitor = visitors[family.visitor_id]  # type: ignore[index]

@@ -14,8 +14,12 @@ from handlers import CONVERSATION_GROUP, NEW_MESSAGES
 
 log = logging.getLogger(__name__)
 
-MENU = ("today", "week", "time", "pause", "resume", "stop", "privacy", "mydata", "help")
-STAFF_MENU = ("families", "newfamily", "plan", "visit", "summary", "invite", "help")
+MENU = (
+    "today", "week", "time", "pause", "resume", "stop", "privacy", "mydata", "forget", "help"
+)  # fmt: skip
+STAFF_MENU = (
+    "families", "newfamily", "plan", "visit", "summary", "invite", "discharge", "help"
+)  # fmt: skip
 MANAGER_MENU = (*STAFF_MENU[:-1], "visitors", "move", "invitevisitor", "holidays", "help")
 
 

@@ -1,4 +1,4 @@
-"""Taking a break: /pause (optionally until a date), /resume and /stop."""
+"""Taking a break: /pause (optionally until a date) and /resume. /stop is in `leaving`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from handlers import CONVERSATION_GROUP, NEW_MESSAGES, replies
 log = logging.getLogger(__name__)
 
 
-def _options_keyboard(context: BotContext) -> InlineKeyboardMarkup:
+def options_keyboard(context: BotContext) -> InlineKeyboardMarkup:
     label = context.texts.label
     return InlineKeyboardMarkup(
         [
@@ -61,7 +61,7 @@ async def pause_command(update: Update, context: BotContext) -> None:
         return
     await message.reply_html(
         context.texts.render("parent/pause_options.html.j2"),
-        reply_markup=_options_keyboard(context),
+        reply_markup=options_keyboard(context),
     )
 
 
@@ -126,16 +126,6 @@ async def resume_command(update: Update, context: BotContext) -> None:
     await message.reply_html(text)
 
 
-async def stop_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    async with context.db() as session:
-        carer = await context.carer(session)
-        schedule.stop(context.clock, carer)
-    log.info("carer %s stopped reminders", context.carer_id)
-    await message.reply_html(context.texts.render("parent/stopped.html.j2"))
-
-
 def register(app: BotApplication) -> None:
     app.add_handler(
         CommandHandler("pause", pause_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
@@ -145,7 +135,4 @@ def register(app: BotApplication) -> None:
     )
     app.add_handler(
         CommandHandler("resume", resume_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
-    )
-    app.add_handler(
-        CommandHandler("stop", stop_command, filters=NEW_MESSAGES), group=CONVERSATION_GROUP
     )

@@ -7,6 +7,8 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.context import BotContext
+
 
 def _can_edit(query: CallbackQuery) -> bool:
     # PTB parses an inaccessible message (Telegram sends date 0) as a Message or an
@@ -49,3 +51,10 @@ async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
 async def remove_buttons(query: CallbackQuery) -> None:
     if _can_edit(query) and query.message.reply_markup is not None:
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+def send_soon(context: BotContext) -> None:
+    """Something was just queued in the outbox: start a drain rather than wait for the tick."""
+    sender = context.application.bot_data["outbox_sender"]
+    if not sender.draining:
+        context.application.create_task(sender.drain(), name="outbox-drain")

@@ -35,6 +35,7 @@ from bot.plans import (
 )
 from bot.staff import StaffMember, family_for
 from handlers import NEW_MESSAGES, STAFF_GROUP, replies
+from handlers.replies import send_soon
 from handlers.staff_access import (
     family_entry,
     reachable_family,
@@ -485,7 +486,7 @@ async def _save_plan(
         await _show(update, context, family, await _fresh_draft(context, family), note="not_saved")
         return
     log.info("staff %s set a plan for family %s from %s", member.id, family.id, starts_on)
-    _send_soon(context)
+    send_soon(context)
     text = context.texts.render(
         "visitor/plan_saved.html.j2",
         child_name=family.child_name,
@@ -498,13 +499,6 @@ async def _save_plan(
     else:
         await update.callback_query.answer()
         await replies.send(update.callback_query, text)
-
-
-def _send_soon(context: BotContext) -> None:
-    """The parents' notice is in the outbox; start a drain rather than wait for the next tick."""
-    sender = context.application.bot_data["outbox_sender"]
-    if not sender.draining:
-        context.application.create_task(sender.drain(), name="outbox-drain")
 
 
 async def next_step_tapped(update: Update, context: BotContext, member: StaffMember) -> None:

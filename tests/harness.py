@@ -19,6 +19,7 @@ from bot.enrolment import add_staff, create_family, issue_family_invite, issue_s
 from bot.models import DiaryAnswer, DiaryNote, Target
 from bot.plans import TargetSpec, set_plan, specs_from_ids
 from jobs.enqueue_reminders import TickReport, enqueue_due_reminders
+from jobs.retention import erase_past_retention
 from jobs.send_outbox import DrainReport, OutboxSender
 from jobs.send_summaries import queue_due_summaries
 from tests.fake_bot_api import FakeBotApi
@@ -89,6 +90,7 @@ class BotHarness:
         """What the JobQueue does every tick: enqueue what is due, then drain the outbox."""
         report = await enqueue_due_reminders(self.services)
         await queue_due_summaries(self.services)
+        await erase_past_retention(self.services)
         sender: OutboxSender = self.app.bot_data["outbox_sender"]  # type: ignore[union-attr]
         drained = await sender.drain()
         return report, drained

@@ -7,6 +7,7 @@ database where they can and run independent commands side by side.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -513,3 +514,33 @@ def test_holidays_are_added_and_listed(tmp_path: Path) -> None:
     assert_one_line_error(backwards, "ends on or after")
     assert_one_line_error(cli(tmp_path, "holiday", "add", "Bad", "someday", "2026-12-21"))
     assert query(tmp_path, "SELECT name FROM school_holidays") == [("Christmas",)]
+
+
+# --- data requests by letter, and the audit log -------------------------------------------------
+
+
+def test_a_family_is_exported_then_erased_and_the_audit_log_shows_both(tmp_path: Path) -> None:
+    family_id, _ = _link(cli(tmp_path, "invite", "family", "--child", "Sam"))
+    exported = cli(tmp_path, "family", "export", str(family_id), "--out", str(tmp_path / "out"))
+    assert exported.code == 0, exported
+    files = sorted((tmp_path / "out").iterdir())
+    assert [path.suffix for path in files] == [".csv", ".json"]
+    document = json.loads(files[1].read_text(encoding="utf-8"))
+    assert document["child"]["first_name_or_nickname"] == "Sam" and document["carers"] == []
+
+    assert_one_line_error(cli(tmp_path, "family", "forget", str(family_id)), "--yes")
+    erased = cli(tmp_path, "family", "forget", str(family_id), "--yes")
+    assert erased.code == 0, erased
+    assert erased.out.startswith(f"Family {family_id} erased: 0 carer(s)")
+    assert query(tmp_path, "SELECT child_name, erased_at_utc IS NOT NULL FROM families") == [
+        ("", 1)
+    ]
+    assert_one_line_error(cli(tmp_path, "family", "forget", str(family_id), "--yes"), "no family")
+    assert_one_line_error(cli(tmp_path, "family", "export", str(family_id)), "no family")
+
+    log = cli(tmp_path, "audit", "--family", str(family_id))
+    actions = [line.split()[4] for line in log.out.strip().splitlines()]
+    assert actions == ["erase_family", "export_family", "invite_carer"]
+    assert "Sam" not in log.out
+    assert cli(tmp_path, "audit", "--refused").out == "No audit entries match.\n"
+    assert_one_line_error(cli(tmp_path, "audit", "--since", "last week"))

@@ -39,11 +39,21 @@ async def test_commands_are_registered_and_help_lists_them(bot, fake):
         "stop",
         "privacy",
         "mydata",
+        "forget",
         "help",
     }
     await parent.send("/help")
     help_text = (await parent.wait_for()).plain
-    for command in ("/today", "/week", "/time", "/pause", "/resume", "/stop", "/privacy"):
+    for command in (
+        "/today",
+        "/week",
+        "/time",
+        "/pause",
+        "/resume",
+        "/stop",
+        "/privacy",
+        "/forget",
+    ):
         assert command in help_text
     await parent.send("/privacy")
     notice = (await parent.wait_for()).plain
@@ -148,6 +158,8 @@ async def test_stop_means_no_reminders_and_nothing_deleted(bot, fake, clock):
     await parent.send("Sam said ball today")
     await parent.wait_for(lambda m: "Saved in Sam’s diary" in m.plain)
     await parent.send("/stop")
+    choices = await parent.wait_for(lambda m: "What would you like to do?" in m.plain)
+    await parent.tap(choices, button_text="⏹ Stop reminders")
     stopped = await parent.wait_for(lambda m: "stopped the daily reminders" in m.plain)
     assert "Nothing has been deleted" in stopped.plain
     assert await _reminder_count_over_days(bot, clock, parent, [23, 24, 25]) == 0

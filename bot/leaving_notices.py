@@ -1,0 +1,79 @@
+"""Telling people when a family leaves: the visitor and other carers when a diary is erased,
+the carers when their visitor discharges them. Queued in the outbox like every message the bot
+starts, without a family id, so erasing the family later cannot leave them behind half-sent."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.delivery import text_payload
+from bot.erasure import Erasure
+from bot.models import Staff
+from bot.outbox import enqueue
+from bot.texts import Texts
+
+
+async def tell_about_erasure(
+    session: AsyncSession,
+    clock: Clock,
+    texts: Texts,
+    erasure: Erasure,
+    *,
+    asked_from_chat: int | None = None,
+) -> None:
+    """The visitor hears which family (by number: the name is gone); the other carers are told
+    why the diary has gone. The carer who asked is answered directly, not here."""
+    visitor = await session.get(Staff, erasure.visitor_id) if erasure.visitor_id else None
+    if visitor is not None and visitor.telegram_user_id is not None:
+        await enqueue(
+            session,
+            clock,
+            kind="erased",
+            dedupe_key=f"erased:{erasure.family_id}:visitor",
+            chat_id=visitor.telegram_user_id,
+            payload=text_payload(
+                texts.render(
+                    "visitor/family_erased.html.j2",
+                    family_id=erasure.family_id,
+                    reason=erasure.counts["reason"],
+                )
+            ),
+        )
+    for chat_id in erasure.carer_chats:
+        if chat_id == asked_from_chat:
+            continue
+        await enqueue(
+            session,
+            clock,
+            kind="erased",
+            dedupe_key=f"erased:{erasure.family_id}:chat:{chat_id}",
+            chat_id=chat_id,
+            payload=text_payload(
+                texts.render("parent/erased.html.j2", reason=erasure.counts["reason"])
+            ),
+        )
+
+
+async def say_farewell(
+    session: AsyncSession,
+    clock: Clock,
+    texts: Texts,
+    *,
+    family_id: int,
+    child_name: str,
+    carer_chats: list[int],
+    retention_days: int,
+) -> None:
+    text = texts.render(
+        "parent/farewell.html.j2", child_name=child_name, retention_days=retention_days
+    )
+    for chat_id in carer_chats:
+        await enqueue(
+            session,
+            clock,
+            kind="farewell",
+            dedupe_key=f"farewell:{family_id}:chat:{chat_id}",
+            chat_id=chat_id,
+            payload=text_payload(text),
+        )
