@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram.error import TelegramError
-from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import logs
@@ -103,6 +103,7 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     run_jobs: bool = True,
+    rate_limiter: BaseRateLimiter | None = None,
 ) -> BotApplication:
     """A ready Application. Tests pass a ManualClock and `run_jobs=False`, and drive the ticks."""
     token = require_token(settings)
@@ -116,7 +117,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .rate_limiter(TelegramLimits())
+        .rate_limiter(rate_limiter or TelegramLimits())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
