@@ -92,7 +92,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         clock=clock,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        texts=Texts(CONTENT_DIR),
+        texts=Texts(CONTENT_DIR, retention_days=settings.retention_days),
         library=load_library(CONTENT_DIR / "activities"),
     )
 

@@ -190,7 +190,7 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         "parent/forget_kept.html.j2": {},
         "parent/forgotten.html.j2": {},
         "parent/erased.html.j2": {"reason": "retention"},
-        "parent/farewell.html.j2": {"child_name": LONG_NAME, "retention_days": 365},
+        "parent/farewell.html.j2": {"child_name": LONG_NAME},
         "parent/plan_changed.html.j2": {
             "child_name": LONG_NAME,
             "titles": [activity.title for activity in _longest(library, 4)],

@@ -20,7 +20,7 @@ MAX_FAILED_CODES = 5
 FAILED_CODE_WINDOW = timedelta(hours=1)
 
 # Bumped whenever content/templates/parent/privacy_notice.html.j2 changes in substance.
-PRIVACY_NOTICE_VERSION = "2026-11-v1"
+PRIVACY_NOTICE_VERSION = "2026-11-v2"
 
 
 class RedeemStatus(StrEnum):

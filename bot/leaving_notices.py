@@ -63,11 +63,8 @@ async def say_farewell(
     family_id: int,
     child_name: str,
     carer_chats: list[int],
-    retention_days: int,
 ) -> None:
-    text = texts.render(
-        "parent/farewell.html.j2", child_name=child_name, retention_days=retention_days
-    )
+    text = texts.render("parent/farewell.html.j2", child_name=child_name)
     for chat_id in carer_chats:
         await enqueue(
             session,

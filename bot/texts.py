@@ -19,7 +19,7 @@ CALLBACK_DATA_LIMIT = 64
 class Texts:
     """Renders templates; `label()` reads short plain texts (buttons, toasts) from labels.txt.j2."""
 
-    def __init__(self, content_dir: Path = CONTENT_DIR) -> None:
+    def __init__(self, content_dir: Path = CONTENT_DIR, *, retention_days: int = 365) -> None:
         self.environment = Environment(
             loader=FileSystemLoader(content_dir / "templates"),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
@@ -31,6 +31,8 @@ class Texts:
         self.environment.filters["long_date"] = long_date
         self.environment.filters["short_date"] = short_date
         self.environment.filters["short_day"] = short_day
+        # The privacy notice says how long a diary is kept after a family leaves.
+        self.environment.globals["retention_months"] = max(1, round(retention_days / 30.4))
         self._labels = self.environment.get_template("labels.txt.j2").module
 
     def render(self, template_name: str, **context: Any) -> str:

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 async def list_visitors(update: Update, context: BotContext, member: StaffMember) -> None:
     async with context.db() as session:
+        await record_action(session, context.clock, member, action="view_visitors")
         loads = await staff.visitors(session)
     await say_long(
         update, context, context.texts.render("visitor/visitors.html.j2", visitors=loads)
@@ -126,6 +127,7 @@ async def holidays(update: Update, context: BotContext, member: StaffMember) -> 
                 await visits.add_holiday(
                     session, name=" ".join(args[2:]), starts_on=first, ends_on=last
                 )
+                await record_action(session, context.clock, member, action="add_holiday")
         except (ValueError, visits.VisitError):
             problem = True
     elif args:

@@ -60,7 +60,6 @@ async def discharge_tapped(update: Update, context: BotContext, member: StaffMem
                 family_id=family.id,
                 child_name=family.child_name,
                 carer_chats=chats,
-                retention_days=context.settings.retention_days,
             )
     log.info("staff %s discharged family %s", member.id, family.id)
     send_soon(context)

@@ -7,7 +7,7 @@ from telegram.ext import CommandHandler
 
 from bot.caseload import caseload_rows
 from bot.context import BotApplication, BotContext
-from bot.staff import StaffMember
+from bot.staff import StaffMember, record_action
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import say, say_long, staff_only
 
@@ -18,6 +18,7 @@ async def staff_help(update: Update, context: BotContext, member: StaffMember) -
 
 async def families(update: Update, context: BotContext, member: StaffMember) -> None:
     async with context.db() as session:
+        await record_action(session, context.clock, member, action="view_caseload")
         rows = await caseload_rows(
             session,
             member,
