@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
 from bot.clock import Clock
-from bot.models import Family, Staff
+from bot.models import Family, Staff, Visit
+from bot.visits import VisitStatus
 
 
 @dataclass(frozen=True)
@@ -127,4 +128,14 @@ async def move_family(
     if not allowed or family is None:
         return None
     family.visitor_id = visitor_id
+    # Booked visits go with the family, so their summaries reach the new visitor.
+    await session.execute(
+        update(Visit)
+        .where(
+            Visit.family_id == family_id,
+            Visit.status == VisitStatus.BOOKED.value,
+            Visit.starts_at_utc > clock.now(),
+        )
+        .values(visitor_id=visitor_id)
+    )
     return family

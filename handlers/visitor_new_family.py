@@ -44,13 +44,14 @@ async def _create(update: Update, context: BotContext, member: StaffMember, name
     assert message is not None
     try:
         async with context.db() as session:
-            # A manager adding a family keeps it until they move it to a visitor.
+            # A manager's new family waits unassigned (managers reach every family) until
+            # they /move it to a visitor.
             family = await create_family(
                 session,
                 context.clock,
                 child_name=name,
                 timezone=member.timezone,
-                visitor_id=member.id,
+                visitor_id=None if member.is_manager else member.id,
             )
             issued = await issue_family_invite(
                 session,

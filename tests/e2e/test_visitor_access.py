@@ -111,6 +111,7 @@ async def test_a_manager_moves_a_family_and_the_new_visitor_takes_over(bot, fake
     manager = await sign_in(bot, fake, 3001, "Jo", role="manager")
     await add_family(priya, "Sam")
 
+    await book_visit(priya, "Tue 1", "10:00", "Every week")
     await manager.send("/visitors")
     listed = await manager.wait_for(lambda m: "Home visitors" in m.plain)
     assert "Priya (#1): 1 family" in listed.plain and "Tom (#2): 0 families" in listed.plain
@@ -124,8 +125,19 @@ async def test_a_manager_moves_a_family_and_the_new_visitor_takes_over(bot, fake
 
     await tom.send("/families")
     assert "Sam · #1" in (await tom.wait_for(lambda m: "Your families" in m.plain)).plain
+    # The booked visit went with the family: its summary is Tom's now.
+    assert await _count(bot, Visit, Visit.visitor_id == 2) == 1
     await priya.send("/plan 1")
     assert "not on your caseload" in (await priya.wait_for(lambda m: "caseload" in m.plain)).plain
+
+    # A family a manager adds waits unassigned until it is moved to a visitor.
+    await add_family(manager, "Mia")
+    await manager.send("/move")
+    picker = await manager.wait_for(lambda m: "Which family?" in m.plain)
+    await manager.tap(picker, button_text="Mia · #2")
+    to_whom = await manager.wait_for(lambda m: "Which visitor should Mia" in m.plain)
+    await manager.tap(to_whom, button_text="Priya (0)")
+    await manager.wait_for(lambda m: "Priya (#1): 1 family" in m.plain)
 
     # A manager can invite a visitor from the chat too.
     await manager.send("/invitevisitor Lee Chan")
