@@ -26,6 +26,8 @@ AWAITING_EXPIRES = timedelta(minutes=30)
 # Taps and commands that belong to finishing enrolment.
 _CONSENT_STEP = (callbacks.CONSENT_PREFIX,)
 _TIME_STEP = (callbacks.REMINDER_TIME_PREFIX, callbacks.REMINDER_DAYS_PREFIX)
+_LEAVE_STEP = (callbacks.LEAVE_PREFIX,)
+_RIGHTS_COMMANDS = ("/privacy", "/mydata", "/forget")
 
 
 def _command(update: Update) -> str | None:
@@ -77,7 +79,11 @@ async def identify(update: Update, context: BotContext) -> None:
             await message.reply_html(context.texts.render("parent/no_invite.html.j2", reason=None))
         raise ApplicationHandlerStop
     if consent_missing:
-        if not _callback_matches(update, _CONSENT_STEP):
+        # Someone who said no to a changed notice may still read it, take their data or erase it.
+        may_leave = consented_before and (
+            _command(update) in _RIGHTS_COMMANDS or _callback_matches(update, _LEAVE_STEP)
+        )
+        if not (may_leave or _callback_matches(update, _CONSENT_STEP)):
             await _ask_to_finish(
                 update, context, "consent_again" if consented_before else "consent"
             )

@@ -65,3 +65,16 @@ async def test_no_to_a_changed_notice_stops_reminders_and_keeps_the_diary(
     clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))
     await bot.tick()
     assert not any("Here is today’s practice" in m.plain for m in parent.inbox())
+
+    # Saying no keeps their rights: the notice, a copy of the data, and erasure. Nothing else.
+    await parent.send("/today")
+    assert "privacy notice has changed" in (await parent.wait_for()).plain
+    await parent.send("/privacy")
+    assert "About your information" in (await parent.wait_for()).plain
+    await parent.send("/mydata")
+    await parent.wait_for(lambda m: m.kind == "document")
+    await parent.send("/forget")
+    confirm = await parent.wait_for(lambda m: "Erase everything?" in m.plain)
+    await parent.tap(confirm, button_text="Yes, erase everything")
+    await parent.wait_for(lambda m: "have been erased" in m.plain)
+    assert (await bot.diary_of(family_id)).notes == []
