@@ -91,6 +91,11 @@ class ActivityLibrary:
     def get(self, activity_id: str) -> Activity | None:
         return self._by_id.get(activity_id)
 
+    def next_step(self, activity_id: str | None) -> Activity | None:
+        """The library's suggested next step after an activity (the first of its `next`)."""
+        activity = self._by_id.get(activity_id) if activity_id else None
+        return self._by_id.get(activity.next[0]) if activity and activity.next else None
+
     def in_area(self, area: Area) -> list[Activity]:
         return [activity for activity in self._by_id.values() if activity.area == area]
 

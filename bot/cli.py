@@ -26,11 +26,11 @@ from bot.enrolment import (
     add_staff,
     add_visitor,
     create_family,
+    invite_link,
     issue_family_invite,
     issue_staff_invite,
 )
-from bot.erasure import erase_family
-from bot.leaving_notices import tell_about_erasure
+from bot.leaving import erase_and_tell
 from bot.migrate import upgrade_to_head
 from bot.models import Family
 from bot.plans import PlanError, TargetSpec, plan_on, set_plan, specs_from_ids
@@ -161,7 +161,7 @@ def invite_family(
         family_id, code, expires = _with_session(_invite)
     except EnrolmentError as error:
         _fail(str(error))
-    typer.echo(f"Family {family_id}: https://t.me/{username}?start={code}")
+    typer.echo(f"Family {family_id}: {invite_link(username, code)}")
     typer.echo(f"Single use; expires {expires:%Y-%m-%d %H:%M} UTC.")
 
 
@@ -189,7 +189,7 @@ def _invite_staff(name: str, role: str, timezone: str | None) -> None:
         staff_id, code, expires = _with_session(_invite)
     except EnrolmentError as error:
         _fail(str(error))
-    typer.echo(f"{role.title()} {staff_id} ({name}): https://t.me/{username}?start={code}")
+    typer.echo(f"{role.title()} {staff_id} ({name}): {invite_link(username, code)}")
     typer.echo(f"Single use; expires {expires:%Y-%m-%d %H:%M} UTC.")
 
 
@@ -296,12 +296,16 @@ def family_forget(
     clock = SystemClock()
 
     async def _forget(session: AsyncSession, settings: Settings) -> dict | None:
-        erasure = await erase_family(session, clock, family, reason="parent_request")
-        if erasure is None:
-            return None
-        await _record_cli(session, "erase_family", family, "parent_request")
-        await tell_about_erasure(session, clock, Texts(CONTENT_DIR), erasure)
-        return erasure.counts
+        erasure = await erase_and_tell(
+            session,
+            clock,
+            Texts(CONTENT_DIR, retention_days=settings.retention_days),
+            family,
+            reason="parent_request",
+            action="erase_family",
+            detail="cli parent_request",
+        )
+        return erasure.counts if erasure else None
 
     counts = _with_session(_forget)
     if counts is None:

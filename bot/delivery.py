@@ -7,6 +7,7 @@ Telegram file id, or a chart drawn from its data at send time (off the event loo
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
@@ -38,14 +39,13 @@ def chart_payload(chart: ChartData, labels: ChartLabels, caption: str) -> dict[s
     return {
         "method": "sendChart",
         "chart": chart.to_json(),
-        "labels": labels.__dict__ | {"weekday_names": list(labels.weekday_names)},
+        "labels": asdict(labels),
         "caption": caption,
     }
 
 
 async def chart_png(payload: dict[str, Any]) -> bytes:
-    labels = dict(payload["labels"])
-    labels["weekday_names"] = tuple(labels["weekday_names"])
+    labels = payload["labels"] | {"weekday_names": tuple(payload["labels"]["weekday_names"])}
     chart = ChartData.from_json(payload["chart"])
     # matplotlib takes tens of milliseconds: a worker thread keeps the bot answering meanwhile.
     return await asyncio.to_thread(render_chart, chart, ChartLabels(**labels))

@@ -53,6 +53,11 @@ class RedeemResult:
     staff_id: int | None = None
 
 
+def invite_link(bot_username: str, code: str) -> str:
+    """The deep link that opens the bot with /start <code>."""
+    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -29,9 +29,8 @@ from bot.models import (
     OutboxMessage,
     Plan,
     Target,
-    Visit,
 )
-from bot.visits import VisitStatus
+from bot.visits import cancel_upcoming
 
 
 @dataclass(frozen=True)
@@ -80,18 +79,7 @@ async def erase_family(
     if user_ids:
         await session.execute(delete(ChatState).where(ChatState.telegram_user_id.in_(user_ids)))
     await session.execute(delete(Carer).where(Carer.family_id == family_id))
-    await session.execute(
-        update(Visit)
-        .where(
-            Visit.family_id == family_id,
-            Visit.status == VisitStatus.BOOKED.value,
-            Visit.starts_at_utc > clock.now(),
-        )
-        .values(status=VisitStatus.CANCELLED.value, cancelled_at_utc=clock.now(), repeat_days=None)
-    )
-    await session.execute(
-        update(Visit).where(Visit.family_id == family_id).values(repeat_days=None)
-    )
+    await cancel_upcoming(session, clock, family_id)
     family.child_name = ""
     family.erased_at_utc = clock.now()
     family.erased_counts = counts
@@ -106,18 +94,7 @@ async def discharge(session: AsyncSession, clock: Clock, family_id: int) -> list
     if family is None or family.discharged_at_utc or family.erased_at_utc:
         return None
     family.discharged_at_utc = clock.now()
-    await session.execute(
-        update(Visit)
-        .where(
-            Visit.family_id == family_id,
-            Visit.status == VisitStatus.BOOKED.value,
-            Visit.starts_at_utc > clock.now(),
-        )
-        .values(status=VisitStatus.CANCELLED.value, cancelled_at_utc=clock.now())
-    )
-    await session.execute(
-        update(Visit).where(Visit.family_id == family_id).values(repeat_days=None)
-    )
+    await cancel_upcoming(session, clock, family_id)
     carers = await session.scalars(
         select(Carer.chat_id).where(
             Carer.family_id == family_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +65,51 @@ def specs_from_ids(library: ActivityLibrary, activity_ids: list[str]) -> list[Ta
         if activity is None:
             raise PlanError(f"there is no activity {activity_id!r} in the library")
         specs.append(TargetSpec.from_activity(activity))
+    return specs
+
+
+def custom_target(target: str, what: str, tip: str, *, criterion_text: str) -> TargetContent:
+    """A visitor's own target from three typed answers: the small step, what to do, a tip.
+
+    The title is the small step, shortened at a word to fit; "what to do" may be a few lines or a
+    few sentences, and each becomes a step (at most five). The aim is yes on 3 days running."""
+    title = target if len(target) <= 40 else target[:39].rsplit(" ", 1)[0] + "…"
+    lines = [line.strip() for line in what.splitlines() if line.strip()]
+    if len(lines) == 1:
+        lines = [part.strip() for part in lines[0].split(". ") if part.strip()]
+    steps = [line if len(line) <= 110 else line[:109] + "…" for line in lines][:5]
+    return TargetContent(
+        title=title if len(title) >= 2 else target[:40],
+        target=target,
+        criterion=Criterion(text=criterion_text, days=3),
+        steps=steps,
+        tip=tip,
+    )
+
+
+async def specs_for_draft(
+    session: AsyncSession,
+    library: ActivityLibrary,
+    *,
+    family_id: int,
+    items: list[dict[str, Any]],
+) -> list[TargetSpec]:
+    """A plan being put together, as targets to save. Each item keeps a current target
+    (`keep`: its id, which must be this family's), takes a library `activity`, or is a
+    `custom` target; `goal` is the long-term goal it serves."""
+    specs: list[TargetSpec] = []
+    for item in items:
+        if "keep" in item:
+            target = await session.get(Target, item["keep"])
+            plan = await session.get(Plan, target.plan_id) if target else None
+            if target is None or plan is None or plan.family_id != family_id:
+                raise PlanError("a kept target is not this family's")
+            spec = TargetSpec.from_target(target)
+        elif "activity" in item:
+            spec = specs_from_ids(library, [item["activity"]])[0]
+        else:
+            spec = TargetSpec(content=TargetContent.model_validate(item["custom"]))
+        specs.append(TargetSpec(spec.content, spec.activity_id, item.get("goal")))
     return specs
 
 

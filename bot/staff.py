@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
 from bot.clock import Clock
-from bot.models import Family, Staff, Visit
-from bot.visits import VisitStatus
+from bot.models import Family, Staff
+from bot.visits import hand_over_upcoming
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,5 @@ async def move_family(
     if not allowed or family is None:
         return None
     family.visitor_id = visitor_id
-    # Booked visits go with the family, so their summaries reach the new visitor.
-    await session.execute(
-        update(Visit)
-        .where(
-            Visit.family_id == family_id,
-            Visit.status == VisitStatus.BOOKED.value,
-            Visit.starts_at_utc > clock.now(),
-        )
-        .values(visitor_id=visitor_id)
-    )
+    await hand_over_upcoming(session, clock, family_id, visitor_id)
     return family

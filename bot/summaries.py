@@ -306,8 +306,5 @@ def _quiet_spells(days: list[date], targets: list[TargetSummary]) -> list[Flag]:
 
 
 def _next_step(library: ActivityLibrary, target: Target) -> NextStep | None:
-    activity = library.get(target.activity_id) if target.activity_id else None
-    if activity is None or not activity.next:
-        return None
-    following = library.get(activity.next[0])
+    following = library.next_step(target.activity_id)
     return NextStep(following.id, following.title) if following else None

@@ -41,6 +41,14 @@ def summary_due_at(visit_start_utc: datetime, timezone: str, lead_time: time) ->
     return local_moment(day, lead_time, timezone)
 
 
+def visit_summary_at(visit: Visit, timezone: str, lead_time: time) -> datetime:
+    """When this visit's summary goes: the lead time, or at booking if that was later."""
+    return max(
+        summary_due_at(as_utc(visit.starts_at_utc), timezone, lead_time),
+        as_utc(visit.created_at_utc),
+    )
+
+
 def week_key(family_id: int, day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"week:{family_id}:{year}-W{week:02d}"
@@ -74,11 +82,7 @@ async def due_summaries(
     )
     for visit in visits:
         timezone = visitors[visit.visitor_id].timezone
-        due = max(
-            summary_due_at(as_utc(visit.starts_at_utc), timezone, lead_time),
-            as_utc(visit.created_at_utc),
-        )
-        if due <= now_utc:
+        if visit_summary_at(visit, timezone, lead_time) <= now_utc:
             candidates.append(
                 DueSummary(f"visit:{visit.id}", visit.family_id, visit.visitor_id, visit.id)
             )

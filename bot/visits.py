@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, as_utc, to_local
@@ -70,6 +70,8 @@ async def book(
         raise VisitError("a visit is booked in the future")
     if repeat_days is not None and repeat_days not in REPEATS:
         raise VisitError("a visit repeats weekly or fortnightly")
+    if await next_visit(session, family_id, clock.now()) is not None:
+        raise VisitError("the family's next visit is already booked")
     visit = Visit(
         family_id=family_id,
         visitor_id=visitor_id,
@@ -107,6 +109,36 @@ async def mark_done(session: AsyncSession, clock: Clock, visit: Visit) -> None:
         raise VisitError("a cancelled visit cannot be marked done")
     visit.status = VisitStatus.DONE.value
     visit.done_at_utc = visit.done_at_utc or clock.now()
+
+
+def _upcoming(family_id: int, now_utc: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Visit.family_id == family_id,
+        Visit.status == VisitStatus.BOOKED.value,
+        Visit.starts_at_utc > now_utc,
+    )
+
+
+async def cancel_upcoming(session: AsyncSession, clock: Clock, family_id: int) -> None:
+    """The family is leaving: booked visits to come are cancelled and no series repeats."""
+    now = clock.now()
+    await session.execute(
+        update(Visit)
+        .where(*_upcoming(family_id, now))
+        .values(status=VisitStatus.CANCELLED.value, cancelled_at_utc=now)
+    )
+    await session.execute(
+        update(Visit).where(Visit.family_id == family_id).values(repeat_days=None)
+    )
+
+
+async def hand_over_upcoming(
+    session: AsyncSession, clock: Clock, family_id: int, visitor_id: int
+) -> None:
+    """The family moved to another visitor: the visits to come (and their summaries) go too."""
+    await session.execute(
+        update(Visit).where(*_upcoming(family_id, clock.now())).values(visitor_id=visitor_id)
+    )
 
 
 async def next_visit(session: AsyncSession, family_id: int, now_utc: datetime) -> Visit | None:

@@ -8,10 +8,9 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import audit, callbacks, schedule
+from bot import callbacks, schedule
 from bot.context import BotApplication, BotContext
-from bot.erasure import erase_family
-from bot.leaving_notices import tell_about_erasure
+from bot.leaving import erase_and_tell
 from handlers import CONVERSATION_GROUP, NEW_MESSAGES, pause, replies
 from handlers.replies import send_soon
 
@@ -86,27 +85,20 @@ async def leave_tapped(update: Update, context: BotContext) -> None:
 async def _erase(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
+    family_id = context.family_id
+    assert family_id is not None
     async with context.db() as session:
-        family_id = context.family_id
-        assert family_id is not None
-        erasure = await erase_family(session, context.clock, family_id, reason="parent_request")
-        if erasure is not None:
-            await audit.record(
-                session,
-                context.clock,
-                action="erase_family",
-                outcome=audit.ALLOWED,
-                telegram_user_id=query.from_user.id,
-                family_id=family_id,
-                detail="parent_request",
-            )
-            await tell_about_erasure(
-                session,
-                context.clock,
-                context.texts,
-                erasure,
-                asked_from_chat=query.message.chat.id,
-            )
+        erasure = await erase_and_tell(
+            session,
+            context.clock,
+            context.texts,
+            family_id,
+            reason="parent_request",
+            action="erase_family",
+            detail="parent_request",
+            telegram_user_id=query.from_user.id,
+            asked_from_chat=query.message.chat.id,
+        )
     if erasure is None:
         await query.answer(context.texts.label("tap_stale"))
         return

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, staff, visits
 from bot.context import BotApplication, BotContext
-from bot.enrolment import EnrolmentError, add_staff, issue_staff_invite
+from bot.enrolment import EnrolmentError, add_staff, invite_link, issue_staff_invite
 from bot.staff import StaffMember, record_action
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import pick_family, reachable_family, refuse, say, say_long, staff_only
@@ -110,7 +110,7 @@ async def invite_visitor(update: Update, context: BotContext, member: StaffMembe
             "visitor/staff_invite.html.j2",
             name=name,
             staff_id=visitor_id,
-            link=f"https://t.me/{context.bot.username}?start={issued.code}",
+            link=invite_link(context.bot.username, issued.code),
             expires=issued.expires_at_utc,
         ),
     )

@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.context import BotApplication, BotContext
 from bot.erasure import discharge
-from bot.leaving_notices import say_farewell
+from bot.leaving import say_farewell
 from bot.staff import StaffMember
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.replies import send_soon

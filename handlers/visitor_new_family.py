@@ -12,7 +12,13 @@ from telegram.ext import CommandHandler
 
 from bot import conversation
 from bot.context import BotApplication, BotContext
-from bot.enrolment import EnrolmentError, IssuedInvite, create_family, issue_family_invite
+from bot.enrolment import (
+    EnrolmentError,
+    IssuedInvite,
+    create_family,
+    invite_link,
+    issue_family_invite,
+)
 from bot.qr import qr_png
 from bot.staff import StaffMember, record_action
 from handlers import NEW_MESSAGES, STAFF_GROUP
@@ -91,7 +97,7 @@ async def _send_invite(
 ) -> None:
     message = update.effective_message
     assert message is not None
-    link = f"https://t.me/{context.bot.username}?start={issued.code}"
+    link = invite_link(context.bot.username, issued.code)
     await message.reply_html(
         context.texts.render(
             "visitor/family_invite.html.j2",

@@ -18,7 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, conversation
-from bot.activities import Area, Criterion, TargetContent
+from bot.activities import Area
 from bot.clock import local_date
 from bot.context import BotApplication, BotContext
 from bot.models import Family, Plan, Target
@@ -26,12 +26,12 @@ from bot.plan_notices import tell_carers
 from bot.plans import (
     MAX_TARGETS,
     PlanError,
-    TargetSpec,
     add_goal,
+    custom_target,
     open_goals,
     plan_on,
     set_plan,
-    specs_from_ids,
+    specs_for_draft,
 )
 from bot.staff import StaffMember, family_for
 from handlers import NEW_MESSAGES, STAFF_GROUP, replies
@@ -163,16 +163,15 @@ def _next_steps(
     steps = []
     for index, item in enumerate(draft["items"]):
         target = targets.get(item.get("keep", -1))
-        activity = library.get(target.activity_id) if target and target.activity_id else None
-        following = library.get(activity.next[0]) if activity and activity.next else None
+        following = library.next_step(target.activity_id) if target else None
         if following is not None:
             steps.append((index, following.title))
     return steps
 
 
 @dataclass
-class PlanTap:
-    """One tap on the plan's buttons, with the family it was checked against and the draft."""
+class PlanStep:
+    """Handling one tap on the plan's buttons: the family it was checked against and the draft."""
 
     update: Update
     context: BotContext
@@ -210,35 +209,39 @@ async def plan_tapped(update: Update, context: BotContext, member: StaffMember) 
     if family is None:
         return
     draft = await _load_draft(context, member, family)
-    step = PLAN_STEPS.get(tap.op)
-    if step is None or not await step(PlanTap(update, context, member, family, draft), tap.arg):
+    handle = PLAN_STEPS.get(tap.op)
+    if handle is None or not await handle(
+        PlanStep(update, context, member, family, draft), tap.arg
+    ):
         await query.answer(context.texts.label("tap_stale"))
 
 
-async def _step_show(tap: PlanTap, arg: str | None) -> bool:
-    await tap.show()
+async def _step_show(step: PlanStep, arg: str | None) -> bool:
+    await step.show()
     return True
 
 
-async def _step_drop(tap: PlanTap, arg: str | None) -> bool:
-    index = tap.index(arg)
+async def _step_drop(step: PlanStep, arg: str | None) -> bool:
+    index = step.index(arg)
     if index is None:
         return False
-    tap.items.pop(index)
-    await tap.show()
+    step.items.pop(index)
+    await step.show()
     return True
 
 
-async def _step_next(tap: PlanTap, arg: str | None) -> bool:
-    index = tap.index(arg)
+async def _step_next(step: PlanStep, arg: str | None) -> bool:
+    index = step.index(arg)
     if index is not None:
-        await _take_next_step(tap.update, tap.context, tap.member, tap.family, tap.draft, index)
+        await _take_next_step(
+            step.update, step.context, step.member, step.family, step.draft, index
+        )
     return index is not None
 
 
-async def _step_area(tap: PlanTap, arg: str | None) -> bool:
+async def _step_area(step: PlanStep, arg: str | None) -> bool:
     """No area yet: the areas. An area: its activities."""
-    texts, family_id = tap.context.texts, tap.family.id
+    texts, family_id = step.context.texts, step.family.id
     if arg is None:
         rows = [
             [
@@ -249,77 +252,77 @@ async def _step_area(tap: PlanTap, arg: str | None) -> bool:
             for area in Area
         ]
         rows.append([_button(texts.label("plan_back"), callbacks.plan(family_id, "show"))])
-        await tap.say(
+        await step.say(
             "visitor/pick_area.html.j2",
             InlineKeyboardMarkup(rows),
-            child_name=tap.family.child_name,
+            child_name=step.family.child_name,
         )
         return True
     if arg not in {area.value for area in Area}:
         return False
-    activities = tap.context.services.library.in_area(Area(arg))
+    activities = step.context.services.library.in_area(Area(arg))
     rows = [
         [_button(activity.title, callbacks.plan(family_id, "act", activity.id))]
         for activity in activities
     ]
     rows.append([_button(texts.label("plan_back"), callbacks.plan(family_id, "area"))])
-    await tap.say(
+    await step.say(
         "visitor/pick_activity.html.j2", InlineKeyboardMarkup(rows), area=arg, activities=activities
     )
     return True
 
 
-async def _step_activity(tap: PlanTap, arg: str | None) -> bool:
-    activity = tap.context.services.library.get(arg or "")
-    if activity is None or len(tap.items) >= MAX_TARGETS:
+async def _step_activity(step: PlanStep, arg: str | None) -> bool:
+    activity = step.context.services.library.get(arg or "")
+    if activity is None or len(step.items) >= MAX_TARGETS:
         return False
-    tap.items.append({"activity": activity.id, "title": activity.title, "goal": None})
-    await _ask_goal_or_show(tap.update, tap.context, tap.member, tap.family, tap.draft)
+    step.items.append({"activity": activity.id, "title": activity.title, "goal": None})
+    await _ask_goal_or_show(step.update, step.context, step.member, step.family, step.draft)
     return True
 
 
-async def _step_goal(tap: PlanTap, arg: str | None) -> bool:
-    if arg is None or not arg.isdigit() or not tap.items:
+async def _step_goal(step: PlanStep, arg: str | None) -> bool:
+    if arg is None or not arg.isdigit() or not step.items:
         return False
-    await _set_item_goal(tap.update, tap.context, tap.member, tap.family, tap.draft, int(arg))
+    await _set_item_goal(step.update, step.context, step.member, step.family, step.draft, int(arg))
     return True
 
 
-async def _step_custom(tap: PlanTap, arg: str | None) -> bool:
-    if len(tap.items) >= MAX_TARGETS:
+async def _step_custom(step: PlanStep, arg: str | None) -> bool:
+    if len(step.items) >= MAX_TARGETS:
         return False
-    tap.draft["custom"] = {}
-    await _save_draft(tap.context, tap.member, CUSTOM, tap.draft)
-    await tap.say("visitor/custom_ask.html.j2", step="target")
+    step.draft["custom"] = {}
+    await _save_draft(step.context, step.member, CUSTOM, step.draft)
+    await step.say("visitor/custom_ask.html.j2", step="target")
     return True
 
 
-async def _step_goals(tap: PlanTap, arg: str | None) -> bool:
-    await _show_goals(tap.update, tap.context, tap.family)
+async def _step_goals(step: PlanStep, arg: str | None) -> bool:
+    await _show_goals(step.update, step.context, step.family)
     return True
 
 
-async def _step_add_goal(tap: PlanTap, arg: str | None) -> bool:
-    await _save_draft(tap.context, tap.member, GOAL, tap.draft)
-    await tap.say("visitor/ask_goal.html.j2", child_name=tap.family.child_name)
+async def _step_add_goal(step: PlanStep, arg: str | None) -> bool:
+    await _save_draft(step.context, step.member, GOAL, step.draft)
+    await step.say("visitor/ask_goal.html.j2", child_name=step.family.child_name)
     return True
 
 
-async def _step_save(tap: PlanTap, arg: str | None) -> bool:
-    if arg not in ("today", "tomorrow") or not tap.items:
+async def _step_save(step: PlanStep, arg: str | None) -> bool:
+    if arg not in ("today", "tomorrow") or not step.items:
         return False
     await _save_plan(
-        tap.update,
-        tap.context,
-        tap.member,
-        tap.family,
-        tap.draft,
+        step.update,
+        step.context,
+        step.member,
+        step.family,
+        step.draft,
         starts_tomorrow=arg == "tomorrow",
     )
     return True
 
 
-PLAN_STEPS: dict[str, Callable[[PlanTap, str | None], Awaitable[bool]]] = {
+PLAN_STEPS: dict[str, Callable[[PlanStep, str | None], Awaitable[bool]]] = {
     "show": _step_show,
     "drop": _step_drop,
     "next": _step_next,
@@ -394,12 +397,10 @@ async def _take_next_step(
     async with context.db() as session:
         target = await session.get(Target, item.get("keep", -1))
         plan = await session.get(Plan, target.plan_id) if target else None
-    activity = library.get(target.activity_id) if target and target.activity_id else None
-    if plan is None or plan.family_id != family.id or activity is None or not activity.next:
+    following = library.next_step(target.activity_id) if target else None
+    if plan is None or plan.family_id != family.id or following is None:
         await refuse(update, context)
         return
-    following = library.get(activity.next[0])
-    assert following is not None
     draft["items"][index] = {
         "activity": following.id,
         "title": following.title,
@@ -430,24 +431,6 @@ async def _show_goals(update: Update, context: BotContext, family: Family) -> No
     )
 
 
-async def _specs(context: BotContext, family: Family, draft: dict[str, Any]) -> list[TargetSpec]:
-    specs: list[TargetSpec] = []
-    async with context.db() as session:
-        for item in draft["items"]:
-            if "keep" in item:
-                target = await session.get(Target, item["keep"])
-                plan = await session.get(Plan, target.plan_id) if target else None
-                if target is None or plan is None or plan.family_id != family.id:
-                    raise PlanError("a kept target is not this family's")
-                spec = TargetSpec.from_target(target)
-            elif "activity" in item:
-                spec = specs_from_ids(context.services.library, [item["activity"]])[0]
-            else:
-                spec = TargetSpec(content=TargetContent.model_validate(item["custom"]))
-            specs.append(TargetSpec(spec.content, spec.activity_id, item.get("goal")))
-    return specs
-
-
 async def _save_plan(
     update: Update,
     context: BotContext,
@@ -463,7 +446,10 @@ async def _save_plan(
     today = _today(context, family)
     starts_on = today + timedelta(days=1) if starts_tomorrow else today
     try:
-        specs = await _specs(context, family, draft)
+        async with context.db() as session:
+            specs = await specs_for_draft(
+                session, context.services.library, family_id=family.id, items=draft["items"]
+            )
         async with context.db() as session:
             earlier = await plan_on(session, family.id, today)
             earlier_titles = [target.title for target in (earlier.targets if earlier else [])]
@@ -561,7 +547,12 @@ async def typed_custom(
             context.texts.render("visitor/custom_ask.html.j2", step=following)
         )
         return
-    content = _custom_content(context, custom)
+    content = custom_target(
+        custom["target"],
+        custom["what"],
+        custom["tip"],
+        criterion_text=context.texts.label("custom_criterion"),
+    )
     del draft["custom"]
     draft["items"].append({"custom": content.model_dump(), "title": content.title, "goal": None})
     async with context.db() as session:
@@ -574,23 +565,6 @@ async def typed_custom(
         await refuse(update, context)
         return
     await _ask_goal_or_show(update, context, member, family, draft)
-
-
-def _custom_content(context: BotContext, custom: dict[str, str]) -> TargetContent:
-    target = custom["target"]
-    title = target if len(target) <= 40 else target[:39].rsplit(" ", 1)[0] + "…"
-    # "What to do" may be a few lines or a few sentences: each becomes a step (at most five).
-    lines = [line.strip() for line in custom["what"].splitlines() if line.strip()]
-    if len(lines) == 1:
-        lines = [part.strip() for part in lines[0].split(". ") if part.strip()]
-    steps = [line if len(line) <= 110 else line[:109] + "…" for line in lines][:5]
-    return TargetContent(
-        title=title if len(title) >= 2 else target[:40],
-        target=target,
-        criterion=Criterion(text=context.texts.label("custom_criterion"), days=3),
-        steps=steps,
-        tip=custom["tip"],
-    )
 
 
 async def typed_goal(

@@ -15,7 +15,7 @@ from bot.clock import as_utc, local_date, to_local
 from bot.context import BotApplication, BotContext
 from bot.models import Family, Visit
 from bot.staff import StaffMember, family_for, record_action
-from bot.summary_schedule import summary_due_at
+from bot.summary_schedule import visit_summary_at
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import (
     family_entry,
@@ -55,26 +55,19 @@ async def show_visits(
     if upcoming_view is not None:
         assert upcoming is not None
         summary_at = to_local(
-            max(
-                summary_due_at(
-                    as_utc(upcoming.starts_at_utc),
-                    member.timezone,
-                    context.settings.summary_lead_time,
-                ),
-                as_utc(upcoming.created_at_utc),
-            ),
+            visit_summary_at(upcoming, member.timezone, context.settings.summary_lead_time),
             member.timezone,
         )
-        labels = context.texts
+        texts = context.texts
         rows.append(
             [
-                _button(labels.label("visit_move"), callbacks.visit("move", upcoming_view.id)),
-                _button(labels.label("visit_cancel"), callbacks.visit("cancel", upcoming_view.id)),
+                _button(texts.label("visit_move"), callbacks.visit("move", upcoming_view.id)),
+                _button(texts.label("visit_cancel"), callbacks.visit("cancel", upcoming_view.id)),
             ]
         )
         if upcoming_view.starts_at_local.date() <= local_date(now, member.timezone):
             rows.append(
-                [_button(labels.label("visit_done"), callbacks.visit("done", upcoming_view.id))]
+                [_button(texts.label("visit_done"), callbacks.visit("done", upcoming_view.id))]
             )
     else:
         rows.append(
@@ -232,8 +225,6 @@ async def _book(
     starts_at = visits.local_moment(day, at, member.timezone)
     try:
         async with context.db() as session:
-            if await visits.next_visit(session, family.id, context.clock.now()) is not None:
-                raise visits.VisitError("already booked")
             await visits.book(
                 session,
                 context.clock,

@@ -7,10 +7,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot import audit
 from bot.context import BotContext, Services
-from bot.erasure import erase_family, past_retention
-from bot.leaving_notices import tell_about_erasure
+from bot.erasure import past_retention
+from bot.leaving import erase_and_tell
 
 log = logging.getLogger(__name__)
 
@@ -24,23 +23,16 @@ async def erase_past_retention(services: Services) -> int:
     erased = 0
     for family_id in due:
         async with services.sessions.begin() as session:
-            erasure = await erase_family(session, services.clock, family_id, reason="retention")
-            if erasure is None:
-                continue  # another instance got there first
-            counts = erasure.counts
-            await audit.record(
+            erasure = await erase_and_tell(
                 session,
                 services.clock,
+                services.texts,
+                family_id,
+                reason="retention",
                 action="retention_erase",
-                outcome=audit.ALLOWED,
-                family_id=family_id,
-                detail=(
-                    f"{counts['carers']} carers, {counts['days_answered']} days answered, "
-                    f"{counts['notes']} notes"
-                ),
             )
-            await tell_about_erasure(session, services.clock, services.texts, erasure)
-            erased += 1
+        # None: another instance got there first.
+        erased += erasure is not None
     if erased:
         log.info("retention: %s families erased", erased)
     return erased

@@ -52,3 +52,19 @@ async def book_visit(
     await visitor.tap(await visitor.wait_for(lambda m: "what time?" in m.plain), button_text=at)
     await visitor.tap(await visitor.wait_for(lambda m: "repeat?" in m.plain), button_text=repeat)
     return await visitor.wait_for(lambda m: "Booked" in m.plain)
+
+
+async def family_with_a_diary(bot, fake, note: str) -> tuple[FakeUser, FakeUser]:
+    """Priya adds Sam; Ana joins, builds a tower ("Yes" today) and writes `note`.
+    Returns (visitor, parent)."""
+    visitor = await sign_in(bot, fake, 2001, "Priya")
+    code = await add_family(visitor, "Sam")
+    parent = fake.user(user_id=1001, first_name="Ana")
+    await join(bot, parent, code)
+    await bot.set_plan(1, ["cog-stack-blocks"])
+    await parent.send("/today")
+    card = await parent.wait_for(lambda m: "Today’s practice" in m.plain)
+    await parent.wait_for_answer(await parent.tap(card, button_text="1️⃣ Yes"))
+    await parent.send(note)
+    await parent.wait_for(lambda m: "Saved in Sam’s diary" in m.plain)
+    return visitor, parent

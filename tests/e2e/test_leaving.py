@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.models import AuditEvent, Carer, DiaryAnswer, DiaryNote, Family, Goal, OutboxMessage, Plan
-from tests.e2e.helpers import add_family, join, sign_in
+from tests.e2e.helpers import family_with_a_diary
 
 
 async def _count(bot, model, *conditions) -> int:
@@ -18,22 +18,8 @@ async def _count(bot, model, *conditions) -> int:
         return int(await session.scalar(select(func.count()).select_from(model).where(*conditions)))
 
 
-async def _family_with_a_diary(bot, fake):
-    visitor = await sign_in(bot, fake, 2001, "Priya")
-    code = await add_family(visitor, "Sam")
-    parent = fake.user(user_id=1001, first_name="Ana")
-    await join(bot, parent, code)
-    await bot.set_plan(1, ["cog-stack-blocks"])
-    await parent.send("/today")
-    card = await parent.wait_for(lambda m: "Today’s practice" in m.plain)
-    await parent.wait_for_answer(await parent.tap(card, button_text="1️⃣ Yes"))
-    await parent.send("Sam built a tower <3")
-    await parent.wait_for(lambda m: "Saved in Sam’s diary" in m.plain)
-    return visitor, parent
-
-
 async def test_stop_offers_a_pause_and_forget_erases_after_confirming(bot, fake, clock):
-    visitor, parent = await _family_with_a_diary(bot, fake)
+    visitor, parent = await family_with_a_diary(bot, fake, "Sam built a tower <3")
 
     await parent.send("/stop")
     choices = await parent.wait_for(lambda m: "What would you like to do?" in m.plain)
@@ -90,7 +76,7 @@ async def test_stop_offers_a_pause_and_forget_erases_after_confirming(bot, fake,
 
 
 async def test_discharge_says_goodbye_and_retention_erases_a_year_later(bot, fake, clock):
-    visitor, parent = await _family_with_a_diary(bot, fake)
+    visitor, parent = await family_with_a_diary(bot, fake, "Sam built a tower <3")
     await visitor.send("/discharge")
     picker = await visitor.wait_for(lambda m: "leaving the service" in m.plain)
     await visitor.tap(picker, button_text="Sam · #1")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.models import Visit
-from tests.e2e.helpers import add_family, book_visit, join, sign_in
+from tests.e2e.helpers import add_family, book_visit, family_with_a_diary, sign_in
 
 
 async def visits_of(bot) -> list[tuple[str, str, int | None]]:
@@ -92,16 +92,7 @@ async def test_move_cancel_and_finish_visits_with_holidays_skipped(bot, fake, cl
 
 
 async def test_a_summary_on_demand_for_the_last_days_or_any_period(bot, fake, clock):
-    priya = await sign_in(bot, fake, 2001, "Priya")
-    code = await add_family(priya, "Sam")
-    parent = fake.user(user_id=1001, first_name="Ana")
-    await join(bot, parent, code)
-    await bot.set_plan(1, ["cog-stack-blocks"])
-    await parent.send("/today")
-    card = await parent.wait_for(lambda m: "Today’s practice" in m.plain)
-    await parent.wait_for_answer(await parent.tap(card, button_text="1️⃣ Yes"))
-    await parent.send("Built 3 blocks & clapped <3")
-    await parent.wait_for(lambda m: "Saved in Sam’s diary" in m.plain)
+    priya, _ = await family_with_a_diary(bot, fake, "Built 3 blocks & clapped <3")
 
     await priya.send("/summary")
     picker = await priya.wait_for(lambda m: "Whose summary?" in m.plain)

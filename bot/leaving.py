@@ -1,17 +1,55 @@
-"""Telling people when a family leaves: the visitor and other carers when a diary is erased,
-the carers when their visitor discharges them. Queued in the outbox like every message the bot
-starts, without a family id, so erasing the family later cannot leave them behind half-sent."""
+"""A family leaving: erasing their data with its audit record, and telling the people who need
+to know (the visitor and other carers when a diary is erased, the carers when their visitor
+discharges them). Notices are queued in the outbox like every message the bot starts, without a
+family id, so erasing the family later cannot leave them behind half-sent."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import audit
 from bot.clock import Clock
 from bot.delivery import text_payload
-from bot.erasure import Erasure
+from bot.erasure import Erasure, erase_family
 from bot.models import Staff
 from bot.outbox import enqueue
 from bot.texts import Texts
+
+
+async def erase_and_tell(
+    session: AsyncSession,
+    clock: Clock,
+    texts: Texts,
+    family_id: int,
+    *,
+    reason: str,
+    action: str,
+    detail: str | None = None,
+    telegram_user_id: int | None = None,
+    asked_from_chat: int | None = None,
+) -> Erasure | None:
+    """Erase the family's data, write the audit record (by default with the anonymous counts)
+    and queue the notices. None if there was nothing to erase (unknown, or erased already)."""
+    erasure = await erase_family(session, clock, family_id, reason=reason)
+    if erasure is None:
+        return None
+    counts = erasure.counts
+    await audit.record(
+        session,
+        clock,
+        action=action,
+        outcome=audit.ALLOWED,
+        telegram_user_id=telegram_user_id,
+        family_id=family_id,
+        detail=detail
+        if detail is not None
+        else (
+            f"{counts['carers']} carers, {counts['days_answered']} days answered, "
+            f"{counts['notes']} notes"
+        ),
+    )
+    await tell_about_erasure(session, clock, texts, erasure, asked_from_chat=asked_from_chat)
+    return erasure
 
 
 async def tell_about_erasure(
