@@ -24,15 +24,20 @@ from handlers import (
     diary_notes,
     enrolment,
     errors,
+    event_rsvp,
     fallback,
     help,
     leaving,
     manager,
     my_data,
+    my_settings,
     pause,
     privacy,
     reminder_answers,
     reminder_time,
+    staff_announce,
+    staff_announcements,
+    staff_groups,
     staff_typed,
     today,
     visitor_discharge,
@@ -43,7 +48,15 @@ from handlers import (
     visitor_visits,
     week,
 )
-from jobs import enqueue_reminders, retention, send_outbox, send_summaries
+from jobs import (
+    announcement_progress,
+    enqueue_reminders,
+    event_reminders,
+    retention,
+    send_announcements,
+    send_outbox,
+    send_summaries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +71,9 @@ HANDLER_MODULES = (
     visitor_summary,
     visitor_discharge,
     manager,
+    staff_groups,
+    staff_announce,
+    staff_announcements,
     staff_typed,
     awaiting,
     enrolment,
@@ -67,6 +83,8 @@ HANDLER_MODULES = (
     week,
     pause,
     leaving,
+    my_settings,
+    event_rsvp,
     help,
     privacy,
     my_data,
@@ -111,6 +129,7 @@ def build_application(
     services = build_services(settings, clock or SystemClock())
     builder = (
         ApplicationBuilder()
+        .application_class(BotApplication)
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
@@ -154,6 +173,24 @@ async def _post_init(application: BotApplication) -> None:
             interval=services.settings.tick_seconds,
             first=1.5,
             name="send_summaries",
+        )
+        application.job_queue.run_repeating(
+            send_announcements.tick,
+            interval=services.settings.tick_seconds,
+            first=1.2,
+            name="send_announcements",
+        )
+        application.job_queue.run_repeating(
+            event_reminders.tick,
+            interval=services.settings.tick_seconds,
+            first=1.7,
+            name="event_reminders",
+        )
+        application.job_queue.run_repeating(
+            announcement_progress.tick,
+            interval=announcement_progress.INTERVAL_SECONDS,
+            first=3,
+            name="announcement_progress",
         )
         application.job_queue.run_repeating(
             retention.tick,

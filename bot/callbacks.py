@@ -259,3 +259,101 @@ def discharge(family_id: int) -> str:
 def parse_discharge(data: str | None) -> int | None:
     match = DISCHARGE.fullmatch(data or "")
     return int(match.group(1)) if match else None
+
+
+# --- Groups, announcements and events.
+
+GROUP = re.compile(
+    r"^gr1:([0-9]{1,12}):(list|new|show|page|tog)(?::([0-9]{1,12}))?(?::([0-9]{1,4}))?$"
+)
+ANNOUNCE = re.compile(r"^ac1:([0-9]{1,12}):([a-z]{2,8})(?::([0-9]{1,12}))?$")
+RSVP = re.compile(r"^rv1:([0-9]{1,12}):(yes|no)$")
+SETTINGS = re.compile(r"^st1:(news_on|news_off)$")
+GROUP_PREFIX = r"^gr1:"
+ANNOUNCE_PREFIX = r"^ac1:"
+RSVP_PREFIX = r"^rv1:"
+SETTINGS_PREFIX = r"^st1:"
+
+
+@dataclass(frozen=True)
+class GroupTap:
+    group_id: int
+    op: str
+    arg: int | None
+    page: int
+
+
+@dataclass(frozen=True)
+class AnnounceTap:
+    announcement_id: int
+    op: str
+    arg: str | None
+
+    @property
+    def number(self) -> int | None:
+        return int(self.arg) if self.arg is not None else None
+
+    @property
+    def day(self) -> date | None:
+        return _day(self.arg[:8]) if self.arg and len(self.arg) in (8, 12) else None
+
+    @property
+    def moment(self) -> tuple[date, time] | None:
+        """`202611251030` -> 25 Nov 2026, 10:30."""
+        if not self.arg or len(self.arg) != 12 or (day := self.day) is None:
+            return None
+        hour, minute = int(self.arg[8:10]), int(self.arg[10:12])
+        if hour > 23 or minute > 59:
+            return None
+        return day, time(hour, minute)
+
+
+def group(group_id: int, op: str, arg: int | None = None, page: int | None = None) -> str:
+    data = f"gr1:{group_id}:{op}"
+    if arg is not None:
+        data += f":{arg}"
+    if page is not None:
+        data += f":{page}"
+    return data
+
+
+def parse_group(data: str | None) -> GroupTap | None:
+    match = GROUP.fullmatch(data or "")
+    if not match:
+        return None
+    arg = int(match.group(3)) if match.group(3) else None
+    return GroupTap(int(match.group(1)), match.group(2), arg, int(match.group(4) or 0))
+
+
+def announce(announcement_id: int, op: str, arg: int | date | datetime | None = None) -> str:
+    data = f"ac1:{announcement_id}:{op}"
+    if isinstance(arg, datetime):
+        data += f":{arg:%Y%m%d%H%M}"
+    elif isinstance(arg, date):
+        data += f":{arg:%Y%m%d}"
+    elif arg is not None:
+        data += f":{arg}"
+    return data
+
+
+def parse_announce(data: str | None) -> AnnounceTap | None:
+    match = ANNOUNCE.fullmatch(data or "")
+    return AnnounceTap(int(match.group(1)), match.group(2), match.group(3)) if match else None
+
+
+def rsvp(announcement_id: int, answer: str) -> str:
+    return f"rv1:{announcement_id}:{answer}"
+
+
+def parse_rsvp(data: str | None) -> tuple[int, str] | None:
+    match = RSVP.fullmatch(data or "")
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def settings(choice: str) -> str:
+    return f"st1:{choice}"
+
+
+def parse_settings(data: str | None) -> str | None:
+    match = SETTINGS.fullmatch(data or "")
+    return match.group(1) if match else None

@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 import httpx
 import typer
 import yaml
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit, logs
@@ -30,10 +31,12 @@ from bot.enrolment import (
     issue_family_invite,
     issue_staff_invite,
 )
+from bot.groups import GroupError, add_families, create_group
 from bot.leaving import erase_and_tell
 from bot.migrate import upgrade_to_head
-from bot.models import Family
+from bot.models import Family, Group, GroupMember, Staff
 from bot.plans import PlanError, TargetSpec, plan_on, set_plan, specs_from_ids
+from bot.staff import member_of
 from bot.texts import CONTENT_DIR, Texts
 from bot.visits import VisitError, add_holiday, holidays
 
@@ -45,6 +48,9 @@ visitor_app = typer.Typer(help="Home visitors.", no_args_is_help=True)
 family_app = typer.Typer(help="A family's data: requests by letter or email.", no_args_is_help=True)
 holiday_app = typer.Typer(help="School holidays repeating visits skip.", no_args_is_help=True)
 content_app = typer.Typer(help="The activity library and message templates.", no_args_is_help=True)
+group_app = typer.Typer(
+    help="Groups families hear about (drop-ins, play groups).", no_args_is_help=True
+)
 for sub_app, name in (
     (db_app, "db"),
     (invite_app, "invite"),
@@ -53,6 +59,7 @@ for sub_app, name in (
     (holiday_app, "holiday"),
     (family_app, "family"),
     (content_app, "content"),
+    (group_app, "group"),
 ):
     app.add_typer(sub_app, name=name)
 
@@ -129,6 +136,13 @@ def invite_family(
     ] = None,
     visitor: Annotated[int | None, typer.Option(help="The home visitor's id.")] = None,
     timezone: Annotated[str | None, typer.Option(help="The family's time zone.")] = None,
+    announcements_only: Annotated[
+        bool,
+        typer.Option(
+            "--announcements-only",
+            help="On the waiting list: news of groups only, until a visitor sets a plan.",
+        ),
+    ] = False,
 ) -> None:
     """Print a single-use invitation link for a parent or carer."""
     if (child is None) == (family is None):
@@ -149,6 +163,7 @@ def invite_family(
                 child_name=child,
                 visitor_id=visitor,
                 timezone=timezone or settings.default_timezone,
+                announcements_only=announcements_only,
             )
             family_id = created.id
         issued = await issue_family_invite(
@@ -259,6 +274,68 @@ async def _record_cli(
         family_id=family_id,
         detail=f"cli {detail}".strip(),
     )
+
+
+@group_app.command("create")
+def group_create(
+    name: Annotated[str, typer.Argument(help="For example: Monday drop-in, Coalville.")],
+    owner: Annotated[
+        int, typer.Option(help="The manager (a group for the service) or visitor it belongs to.")
+    ],
+) -> None:
+    """Make a group that families can be added to and announcements sent to."""
+
+    async def _create(session: AsyncSession, settings: Settings) -> int:
+        staff = await session.get(Staff, owner)
+        if staff is None:
+            raise GroupError(f"there is no visitor or manager with id {owner}")
+        group = await create_group(session, SystemClock(), member_of(staff), name)
+        return group.id
+
+    try:
+        group_id = _with_session(_create)
+    except GroupError as error:
+        _fail(str(error))
+    typer.echo(f"Group {group_id}: {name}")
+
+
+@group_app.command("add")
+def group_add(
+    group: Annotated[int, typer.Argument(help="The group's id.")],
+    families: Annotated[list[int], typer.Argument(help="Family ids to add.")],
+) -> None:
+    """Add families to a group (those already in it stay as they are)."""
+
+    async def _add(session: AsyncSession, settings: Settings) -> int:
+        added = await add_families(session, SystemClock(), group, families)
+        for family_id in families:
+            await _record_cli(session, "group_family", family_id, f"group {group}")
+        return added
+
+    try:
+        added = _with_session(_add)
+    except GroupError as error:
+        _fail(str(error))
+    typer.echo(f"Group {group}: {added} families added.")
+
+
+@group_app.command("list")
+def group_list() -> None:
+    """Every group, with how many families are in it."""
+
+    async def _list(session: AsyncSession, settings: Settings) -> list[str]:
+        counts = dict(
+            (
+                await session.execute(
+                    select(GroupMember.group_id, func.count()).group_by(GroupMember.group_id)
+                )
+            ).all()
+        )
+        groups = await session.scalars(select(Group).order_by(Group.id))
+        return [f"{each.id}: {each.name} ({counts.get(each.id, 0)} families)" for each in groups]
+
+    for line in _with_session(_list) or ["No groups yet."]:
+        typer.echo(line)
 
 
 @family_app.command("export")

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     weekly_summary_time: time = time(16, 0)
     # How far back a summary looks when there was no earlier visit or summary.
     summary_max_days: int = Field(default=28, ge=1, le=62)
+    # Families who said they would come to an event hear of it at this local time the day before.
+    event_reminder_time: time = time(17, 0)
     # A discharged family's diary is erased this many days later (about 12 months).
     retention_days: int = Field(default=365, ge=1)
 

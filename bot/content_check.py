@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 from telegram import InlineKeyboardMarkup
 
-from bot import cards
+from bot import announcements, cards, events, groups
 from bot.activities import Activity, ActivityLibrary, Area, LibraryError, load_library
+from bot.announcement_messages import (
+    ListItem,
+    announcement_payload,
+    event_view,
+    progress_text,
+    shown_names,
+)
 from bot.caseload import CaseloadRow
 from bot.diary import DayCard, TargetDay, TargetWeek, WeekView
+from bot.groups import FamilyChoice, FamilyPage, GroupView
 from bot.message_split import split_html
+from bot.models import Announcement
 from bot.staff import StaffMember, VisitorLoad
 from bot.summaries import Flag, NextStep, NoteQuote, SummaryData, TargetSummary
 from bot.summary_messages import summary_messages
@@ -26,6 +35,8 @@ from bot.texts import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, MESSAGE_LIMIT, Texts
 from bot.visits import VisitView
 
 MIN_PER_AREA = 6
+# An announcement with a photo: the same template, sent as the photo's caption.
+ANNOUNCEMENT_CAPTION = "parent/announcement.html.j2 (with a photo)"
 # Sent as a document's caption, where Telegram's limit is 1024.
 CAPTION_TEMPLATES = {
     "parent/my_data.html.j2",
@@ -33,9 +44,14 @@ CAPTION_TEMPLATES = {
     "visitor/family_invite_qr.html.j2",
     "visitor/chart_caption.html.j2",
     "visitor/media_caption.html.j2",
+    ANNOUNCEMENT_CAPTION,
 }
 # Lists that grow with a caseload: sent in as many messages as they need.
-SPLIT_TEMPLATES = {"visitor/families.html.j2", "visitor/visitors.html.j2"}
+SPLIT_TEMPLATES = {
+    "visitor/families.html.j2",
+    "visitor/visitors.html.j2",
+    "visitor/attendance.html.j2",
+}
 TELEGRAM_TAGS = {
     "b",
     "strong",
@@ -140,7 +156,6 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         new_things=12,
     )
     plain = {
-        "parent/welcome.html.j2": {"child_name": LONG_NAME},
         "parent/consent_given.html.j2": {"stopped": True},
         "parent/consent_declined.html.j2": {},
         "parent/ask_reminder_time.html.j2": {"current": time(18, 30), "changing": True},
@@ -197,7 +212,9 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
             "new_titles": [activity.title for activity in _longest(library, 2)],
             "starts_on": SAMPLE_DAY,
             "starts_today": False,
+            "needs_time": True,
         },
+        "parent/welcome.html.j2": {"child_name": LONG_NAME, "announcements_only": True},
     }
     messages = {
         name: [cards.Rendered(texts.render(name, **context))] for name, context in plain.items()
@@ -227,6 +244,116 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         for answer in (None, "a_little")
     ]
     messages.update(_visitor_samples(texts, library))
+    messages.update(_announcement_samples(texts))
+    return messages
+
+
+def _announcement_samples(texts: Texts) -> dict[str, list[cards.Rendered]]:
+    """Announcements at their longest: the longest words, group names and place we accept."""
+    moment = datetime(2026, 12, 31, 18, 30)
+    group_name = ("<Drop-in & play> " * 6)[: groups.NAME_LIMIT]
+    names = [group_name] * 5
+    place = ("<Family Hub & Café> " * 10)[: announcements.PLACE_LIMIT]
+    draft = Announcement(
+        id=BIG_ID,
+        text=("<Zoë & Amélie> 😀 " * 200)[: announcements.TEXT_LIMIT],
+        is_event=True,
+        event_starts_at_utc=moment.replace(tzinfo=UTC),
+        event_place=place,
+        event_version=1,
+        finished_at_utc=moment,
+    )
+    with_photo = Announcement(
+        id=BIG_ID,
+        text=draft.text[: announcements.CAPTION_TEXT_LIMIT],
+        photo_file_id="file-id",
+        is_event=True,
+        event_starts_at_utc=draft.event_starts_at_utc,
+        event_place=place,
+        event_version=1,
+    )
+
+    def rendered(payload: dict) -> cards.Rendered:
+        markup = payload.get("reply_markup")
+        return cards.Rendered(
+            payload.get("text") or payload.get("caption") or "",
+            InlineKeyboardMarkup.de_json(markup, None) if markup else None,
+        )
+
+    progress = announcements.Progress(20_000, 19_000, 900, 99, 1)
+    event = event_view(draft, "Europe/London")
+    shown, more = shown_names(names)
+    around_event = {"groups": shown, "more_groups": more, "event": event}
+    attendance = events.Attendance([LONG_NAME] * 30, [LONG_NAME] * 20, 999)
+    reach = announcements.Audience(20_000, 30_000)
+    view = GroupView(BIG_ID, group_name, LONG_NAME, False, 999)
+    page = FamilyPage(view, [FamilyChoice(BIG_ID, LONG_NAME, True, True)] * 8, 99, 100)
+    item = ListItem(moment, draft.text, "event cancelled")
+    plain: dict[str, dict] = {
+        "parent/event_reminder.html.j2": around_event,
+        "parent/event_cancelled.html.j2": around_event,
+        "parent/event_moved.html.j2": around_event,
+        "parent/settings.html.j2": {
+            "announcements_only": False,
+            "reminder_time": moment.time(),
+            "reminder_days": "weekdays",
+            "paused": True,
+            "muted": True,
+        },
+        "parent/waiting_list_welcome.html.j2": {"child_name": LONG_NAME},
+        "visitor/groups.html.j2": {"groups": [view] * 30},
+        "visitor/group.html.j2": {"page": page, "member": StaffMember(1, "A", "visitor", "", 1)},
+        "visitor/ask_group_name.html.j2": {},
+        "visitor/bad_group_name.html.j2": {},
+        "visitor/announce_pick_groups.html.j2": {"audience": reach},
+        "visitor/announce_no_groups.html.j2": {},
+        "visitor/announce_ask_text.html.j2": {},
+        "visitor/announce_bad_text.html.j2": {"reason": "too_long", "limit": 2500, "photo": True},
+        "visitor/announce_ask_event.html.j2": {},
+        "visitor/announce_pick_day.html.j2": {"purpose": "move"},
+        "visitor/announce_pick_time.html.j2": {"day": SAMPLE_DAY, "purpose": "send"},
+        "visitor/announce_ask_place.html.j2": {},
+        "visitor/announce_bad_time.html.j2": {"reason": "event_first"},
+        "visitor/announce_controls.html.j2": {
+            "audience": reach,
+            "unreachable": 999,
+            "is_event": True,
+            "scheduled_for": moment,
+        },
+        "visitor/announce_scheduled.html.j2": {"send_at": moment, "audience": reach},
+        "visitor/announce_gone.html.j2": {"status": "sent"},
+        "visitor/announcements.html.j2": {"items": [item] * 10, "any_events": True},
+        "visitor/event_cancel_confirm.html.j2": {},
+        "visitor/attendance.html.j2": {"event": event, "attendance": attendance},
+    }
+    messages = {
+        name: [cards.Rendered(texts.render(name, **context))] for name, context in plain.items()
+    }
+    messages["parent/announcement.html.j2"] = [
+        rendered(announcement_payload(texts, draft, names, "Europe/London"))
+    ]
+    messages[ANNOUNCEMENT_CAPTION] = [
+        rendered(announcement_payload(texts, with_photo, names, "Europe/London"))
+    ]
+    messages["visitor/announce_progress.html.j2"] = [
+        cards.Rendered(progress_text(texts, draft, names, progress)),
+        cards.Rendered(progress_text(texts, draft, names, None)),
+    ]
+    messages["visitor/announcement.html.j2"] = [
+        cards.Rendered(
+            texts.render(
+                "visitor/announcement.html.j2",
+                text=draft.text,
+                scheduled_for=moment,
+                progress=progress,
+                attendance=attendance,
+                note=note,
+                told=30_000,
+                **around_event,
+            )
+        )
+        for note in ("cancelled", "moved", "not_changed", "stopped")
+    ]
     return messages
 
 
@@ -282,13 +409,14 @@ def _visitor_samples(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
     plain: dict[str, dict] = {
         "visitor/help.html.j2": {"member": member},
         "visitor/families.html.j2": {"rows": [row] * 15},
-        "visitor/ask_child_name.html.j2": {},
+        "visitor/ask_child_name.html.j2": {"waiting_list": True},
         "visitor/bad_child_name.html.j2": {},
         "visitor/family_invite.html.j2": {
             "child_name": LONG_NAME,
             "family_id": BIG_ID,
             "link": "https://t.me/" + "b" * 32 + "?start=" + "c" * 32,
             "expires": moment,
+            "waiting_list": True,
         },
         "visitor/family_invite_qr.html.j2": {"child_name": LONG_NAME},
         "visitor/invite_usage.html.j2": {},
@@ -400,7 +528,7 @@ def check_content(content_dir: Path) -> list[str]:
     templates = {
         name
         for name in texts.environment.list_templates()
-        if name.startswith(("parent/", "visitor/")) and not name.startswith("visitor/_")
+        if name.startswith(("parent/", "visitor/")) and "/_" not in name
     }
     messages = _sample_messages(texts, library)
     for missing in sorted(templates - set(messages) - {"parent/privacy_notice.html.j2"}):

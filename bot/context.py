@@ -72,4 +72,12 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.services.settings
 
 
-BotApplication = Application[ExtBot, BotContext, dict, dict, dict, object]
+class BotApplication(Application[ExtBot, BotContext, dict, dict, dict, object]):
+    """PTB's Application, stopping the outbox sender first: `stop()` waits for running tasks,
+    and a fan-out of thousands would otherwise hold a restart up for minutes."""
+
+    async def stop(self) -> None:
+        sender = self.bot_data.get("outbox_sender")
+        if sender is not None:
+            sender.close()
+        await super().stop()

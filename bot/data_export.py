@@ -14,7 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock, as_utc
-from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Plan, Target
+from bot.models import (
+    Announcement,
+    Carer,
+    DiaryAnswer,
+    DiaryNote,
+    Family,
+    Group,
+    GroupMember,
+    Plan,
+    Rsvp,
+    Target,
+)
 
 ANSWER_WORDS = {"yes": "yes", "a_little": "a little", "not_today": "not today", "tries": "tries"}
 
@@ -52,6 +63,7 @@ def _carer_profile(carer: Carer) -> dict[str, Any]:
         "paused": carer.paused,
         "paused_until": carer.paused_until.isoformat() if carer.paused_until else None,
         "reminders_stopped_at_utc": _when(carer.stopped_at_utc),
+        "group_news_off": carer.announcements_muted,
     }
 
 
@@ -92,10 +104,27 @@ async def _export(
         )
     )
 
-    def who(carer_id: int) -> str:
+    group_names = list(
+        await session.scalars(
+            select(Group.name)
+            .join(GroupMember, GroupMember.group_id == Group.id)
+            .where(GroupMember.family_id == family.id)
+            .order_by(Group.name)
+        )
+    )
+    event_answers = list(
+        await session.execute(
+            select(Announcement.event_starts_at_utc, Announcement.event_place, Rsvp)
+            .join(Rsvp, Rsvp.announcement_id == Announcement.id)
+            .where(Rsvp.family_id == family.id)
+            .order_by(Announcement.event_starts_at_utc)
+        )
+    )
+
+    def who(carer_id: int | None) -> str:
         # Other carers are named by role only: their own data is theirs to ask for.
         if carer is None:
-            return f"carer {numbers.get(carer_id, '?')}"
+            return f"carer {numbers.get(carer_id, '?')}" if carer_id else "a carer"
         return "you" if carer_id == carer.id else "another carer"
 
     document: dict[str, Any] = {
@@ -106,6 +135,18 @@ async def _export(
             if carer is not None
             else {"carers": [_carer_profile(each) for each in carers]}
         ),
+        "on_waiting_list": family.announcements_only,
+        "groups": group_names,
+        "event_answers": [
+            {
+                "event_starts_at_utc": _when(starts_at),
+                "place": place,
+                "answer": "coming" if rsvp.answer == "yes" else "can't make it",
+                "by": who(rsvp.carer_id),
+                "answered_at_utc": _when(rsvp.answered_at_utc),
+            }
+            for starts_at, place, rsvp in event_answers
+        ],
         "plans": [
             {
                 "starts_on": plan.starts_on.isoformat(),

@@ -31,8 +31,15 @@ def text_payload(text: str, markup: InlineKeyboardMarkup | None = None) -> dict[
     }
 
 
-def media_payload(kind: str, file_id: str, caption: str) -> dict[str, Any]:
-    return {"method": MEDIA_METHODS[kind], "file_id": file_id, "caption": caption}
+def media_payload(
+    kind: str, file_id: str, caption: str, markup: InlineKeyboardMarkup | None = None
+) -> dict[str, Any]:
+    return {
+        "method": MEDIA_METHODS[kind],
+        "file_id": file_id,
+        "caption": caption,
+        "reply_markup": markup.to_dict() if markup else None,
+    }
 
 
 def chart_payload(chart: ChartData, labels: ChartLabels, caption: str) -> dict[str, Any]:
@@ -79,4 +86,6 @@ async def deliver(bot: Bot, chat_id: int, payload: dict[str, Any]) -> Message:
     }
     if method not in senders:
         raise ValueError(f"unknown outbox method {method!r}")
-    return await senders[method](chat_id, payload["file_id"], caption=caption, parse_mode="HTML")
+    return await senders[method](
+        chat_id, payload["file_id"], caption=caption, parse_mode="HTML", reply_markup=markup
+    )

@@ -85,7 +85,10 @@ async def create_family(
     child_name: str,
     timezone: str,
     visitor_id: int | None = None,
+    announcements_only: bool = False,
 ) -> Family:
+    """A new family; `announcements_only` puts it on the waiting list (news of groups only,
+    until a plan is set)."""
     child_name = child_name.strip()
     if not 1 <= len(child_name) <= 60:
         raise EnrolmentError("the child's first name or nickname must be 1 to 60 characters")
@@ -99,6 +102,7 @@ async def create_family(
         visitor_id=visitor_id,
         timezone=timezone,
         created_at_utc=clock.now(),
+        announcements_only=announcements_only,
     )
     session.add(family)
     await session.flush()

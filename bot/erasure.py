@@ -2,7 +2,8 @@
 when the retention period after discharge has run out.
 
 What goes: the child's name, the carers (their Telegram ids), the diary's answers and notes,
-the plans, goals and anything still waiting in the outbox for them. What stays: the family's row
+the plans, goals, groups and answers to events, and anything still waiting in the outbox
+for them. What stays: the family's row
 with its id and dates, its visits and summaries' dates, and anonymous counts the service reports
 on. The caller writes the audit record and tells the people who need to know.
 """
@@ -25,9 +26,11 @@ from bot.models import (
     DiaryNote,
     Family,
     Goal,
+    GroupMember,
     Invite,
     OutboxMessage,
     Plan,
+    Rsvp,
     Target,
 )
 from bot.visits import cancel_upcoming
@@ -74,6 +77,8 @@ async def erase_family(
     await session.execute(delete(Target).where(Target.plan_id.in_(plan_ids)))
     await session.execute(delete(Plan).where(Plan.family_id == family_id))
     await session.execute(delete(Goal).where(Goal.family_id == family_id))
+    await session.execute(delete(Rsvp).where(Rsvp.family_id == family_id))
+    await session.execute(delete(GroupMember).where(GroupMember.family_id == family_id))
     await session.execute(delete(Invite).where(Invite.family_id == family_id))
     user_ids = [carer.telegram_user_id for carer in carers]
     if user_ids:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -62,6 +63,8 @@ class Family(Base):
     # Erased at the family's request or after retention: only anonymous counts stay.
     erased_at_utc: Mapped[datetime | None]
     erased_counts: Mapped[dict[str, Any] | None]
+    # On the waiting list: group announcements only, until a visitor sets a plan.
+    announcements_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     carers: Mapped[list[Carer]] = relationship(back_populates="family")
 
@@ -113,6 +116,10 @@ class Carer(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     stopped_at_utc: Mapped[datetime | None]
     unreachable_at_utc: Mapped[datetime | None]
+    # Group news switched off in /settings; daily reminders carry on.
+    announcements_muted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     family: Mapped[Family] = relationship(back_populates="carers")
 
@@ -246,6 +253,92 @@ class OutboxMessage(Base):
     sent_at_utc: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # Lower goes first: a person's own messages before a service-wide announcement.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", name="fk_outbox_announcement"), index=True
+    )
+
+
+class Group(Base):
+    """A drop-in or play group families hear about: a manager's for the whole service, or a
+    visitor's for their own families."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    owner_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", name="fk_group_owner"))
+    created_at_utc: Mapped[datetime]
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", name="fk_group_member_group"), primary_key=True
+    )
+    family_id: Mapped[int] = mapped_column(
+        ForeignKey("families.id", name="fk_group_member_family"), primary_key=True, index=True
+    )
+    added_at_utc: Mapped[datetime]
+
+
+class Announcement(Base):
+    """News for one or more groups, written in the chat: a draft, then scheduled, sending and
+    sent. An event (a day, time and place) carries RSVP buttons and can be cancelled or moved;
+    `event_version` counts the moves, so each version gets its own day-before reminder."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", name="fk_announcement_author"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    photo_file_id: Mapped[str | None] = mapped_column(String(255))
+    is_event: Mapped[bool] = mapped_column(Boolean, default=False)
+    event_starts_at_utc: Mapped[datetime | None]
+    event_place: Mapped[str | None] = mapped_column(String(200))
+    event_version: Mapped[int] = mapped_column(Integer, default=1)
+    event_cancelled_at_utc: Mapped[datetime | None]
+    send_at_utc: Mapped[datetime | None]
+    created_at_utc: Mapped[datetime]
+    fanned_out_at_utc: Mapped[datetime | None]
+    finished_at_utc: Mapped[datetime | None]
+    # The sender's message that shows the progress, edited as the fan-out goes.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_text: Mapped[str | None] = mapped_column(Text)
+
+
+class AnnouncementGroup(Base):
+    __tablename__ = "announcement_groups"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", name="fk_announcement_group_announcement"),
+        primary_key=True,
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", name="fk_announcement_group_group"), primary_key=True
+    )
+
+
+class Rsvp(Base):
+    """A family's answer to an event: any carer may give or change it."""
+
+    __tablename__ = "rsvps"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", name="fk_rsvp_announcement"), primary_key=True
+    )
+    family_id: Mapped[int] = mapped_column(
+        ForeignKey("families.id", name="fk_rsvp_family"), primary_key=True, index=True
+    )
+    answer: Mapped[str] = mapped_column(String(8))
+    carer_id: Mapped[int | None] = mapped_column(ForeignKey("carers.id", name="fk_rsvp_carer"))
+    answered_at_utc: Mapped[datetime]
 
 
 class Visit(Base):

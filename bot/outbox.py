@@ -31,6 +31,8 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     UNREACHABLE = "unreachable"
     MISSED = "missed"
+    # Taken back before it went: its announcement was cancelled mid fan-out.
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ async def enqueue(
     local_date: date | None = None,
     status: OutboxStatus = OutboxStatus.PENDING,
     last_error: str | None = None,
+    priority: int = 0,
+    announcement_id: int | None = None,
 ) -> bool:
     """Add a message unless one with the same key exists. Returns whether a row was added."""
     now = clock.now()
@@ -76,6 +80,8 @@ async def enqueue(
         "not_before_utc": now,
         "created_at_utc": now,
         "last_error": last_error,
+        "priority": priority,
+        "announcement_id": announcement_id,
     }
     statement = (
         insert_or_merge(session, OutboxMessage)
@@ -84,6 +90,61 @@ async def enqueue(
     )
     result = await session.execute(statement)
     return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One row of a fan-out, for `enqueue_many`."""
+
+    dedupe_key: str
+    chat_id: int
+    payload: dict[str, Any]
+    family_id: int | None = None
+    carer_id: int | None = None
+    status: OutboxStatus = OutboxStatus.PENDING
+    last_error: str | None = None
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    clock: Clock,
+    messages: list[NewMessage],
+    *,
+    kind: str,
+    priority: int = 0,
+    announcement_id: int | None = None,
+) -> int:
+    """`enqueue` for thousands of rows at once, in chunks; keys already there are skipped."""
+    now = clock.now()
+    added = 0
+    for start in range(0, len(messages), 500):
+        rows = [
+            {
+                "kind": kind,
+                "dedupe_key": message.dedupe_key,
+                "chat_id": message.chat_id,
+                "payload": message.payload,
+                "family_id": message.family_id,
+                "carer_id": message.carer_id,
+                "local_date": None,
+                "status": message.status.value,
+                "attempts": 0,
+                "not_before_utc": now,
+                "created_at_utc": now,
+                "last_error": message.last_error,
+                "priority": priority,
+                "announcement_id": announcement_id,
+            }
+            for message in messages[start : start + 500]
+        ]
+        statement = (
+            insert_or_merge(session, OutboxMessage)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        result = await session.execute(statement)
+        added += max(result.rowcount or 0, 0)
+    return added
 
 
 async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
@@ -110,7 +171,7 @@ async def claim(session: AsyncSession, clock: Clock, *, limit: int) -> list[Clai
                 & (OutboxMessage.lease_until_utc < now),
             )
         )
-        .order_by(OutboxMessage.not_before_utc, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.not_before_utc, OutboxMessage.id)
         .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -192,3 +253,16 @@ async def mark_unreachable(
         await session.execute(
             update(Carer).where(Carer.id == message.carer_id).values(unreachable_at_utc=clock.now())
         )
+
+
+async def withdraw_unsent(session: AsyncSession, announcement_id: int) -> int:
+    """Take back an announcement's messages that have not gone yet (not those in flight)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.announcement_id == announcement_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+        .values(status=OutboxStatus.WITHDRAWN.value)
+    )
+    return int(result.rowcount or 0)

@@ -34,14 +34,19 @@ async def tell_carers(
         )
     )
     titles = [target.title for target in plan.targets]
-    text = texts.render(
-        "parent/plan_changed.html.j2",
-        child_name=family.child_name,
-        titles=titles,
-        new_titles=[title for title in titles if title not in earlier_titles],
-        starts_on=plan.starts_on,
-        starts_today=plan.starts_on <= today,
-    )
+
+    def text(needs_time: bool) -> str:
+        # A family off the waiting list has not chosen a reminder time yet.
+        return texts.render(
+            "parent/plan_changed.html.j2",
+            child_name=family.child_name,
+            titles=titles,
+            new_titles=[title for title in titles if title not in earlier_titles],
+            starts_on=plan.starts_on,
+            starts_today=plan.starts_on <= today,
+            needs_time=needs_time,
+        )
+
     told = 0
     for carer in carers:
         told += await enqueue(
@@ -50,7 +55,7 @@ async def tell_carers(
             kind="plan_changed",
             dedupe_key=f"plan:{plan.id}:carer={carer.id}",
             chat_id=carer.chat_id,
-            payload=text_payload(text),
+            payload=text_payload(text(carer.reminder_time_local is None)),
             family_id=family.id,
             carer_id=carer.id,
         )

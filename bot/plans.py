@@ -124,8 +124,11 @@ async def set_plan(
     """A new plan from `starts_on`; earlier plans and their diary stay as history."""
     if not 1 <= len(targets) <= MAX_TARGETS:
         raise PlanError(f"a plan has 1 to {MAX_TARGETS} targets, not {len(targets)}")
-    if await session.get(Family, family_id) is None:
+    family = await session.get(Family, family_id)
+    if family is None:
         raise PlanError(f"there is no family with id {family_id}")
+    # A plan ends the waiting list: the family now gets daily activities too.
+    family.announcements_only = False
     goal_ids = {spec.goal_id for spec in targets if spec.goal_id is not None}
     if goal_ids:
         owned = set(

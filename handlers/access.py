@@ -13,7 +13,7 @@ from bot import callbacks, conversation
 from bot.clock import as_utc
 from bot.context import BotApplication, BotContext
 from bot.enrolment import consent_needed, find_carer, find_staff
-from bot.models import ChatState
+from bot.models import ChatState, Family
 from bot.staff import member_of
 from handlers import ACCESS_GROUP
 
@@ -67,7 +67,9 @@ async def identify(update: Update, context: BotContext) -> None:
             await _forget_stale_question(session, context, user.id, is_command=is_command)
         consent_missing = carer is not None and consent_needed(carer)
         consented_before = carer is not None and carer.consent_at_utc is not None
-        time_missing = carer is not None and carer.reminder_time_local is None
+        # A family on the waiting list gets announcements only: no reminder time to choose.
+        waiting_list = carer is not None and await _on_waiting_list(session, carer.family_id)
+        time_missing = carer is not None and carer.reminder_time_local is None and not waiting_list
     if update.my_chat_member is not None:
         # Blocking and unblocking are not something to answer; chat_member records them.
         return
@@ -91,6 +93,11 @@ async def identify(update: Update, context: BotContext) -> None:
         context.choosing_first_time = True
         if not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update)):
             await _ask_to_finish(update, context, "time")
+
+
+async def _on_waiting_list(session: AsyncSession, family_id: int) -> bool:
+    family = await session.get(Family, family_id)
+    return family is not None and family.announcements_only
 
 
 async def _identify_staff(update: Update, context: BotContext, user_id: int) -> bool:

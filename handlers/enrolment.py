@@ -55,8 +55,10 @@ async def start(update: Update, context: BotContext) -> None:
             )
             status, child_name = result.status, result.child_name
             carer = await find_carer(session, user.id)
+            family = await session.get(Family, carer.family_id) if carer else None
             member = await session.get(Staff, result.staff_id) if result.staff_id else None
             staff_name, staff_role = (member.name, member.role) if member else ("", "")
+        announcements_only = family is not None and family.announcements_only
     log.info("start from update %s: %s", update.update_id, status or "no code")
     texts = context.texts
     if status is RedeemStatus.STAFF_JOINED:
@@ -77,12 +79,20 @@ async def start(update: Update, context: BotContext) -> None:
     assert carer is not None
     if status is RedeemStatus.ENROLLED or carer.consent_at_utc is None:
         await message.reply_html(
-            texts.render("parent/welcome.html.j2", child_name=child_name),
+            texts.render(
+                "parent/welcome.html.j2",
+                child_name=child_name,
+                announcements_only=announcements_only,
+            ),
             reply_markup=_consent_keyboard(context),
         )
     elif consent_needed(carer):
         await message.reply_html(
             texts.render("parent/notice_changed.html.j2"), reply_markup=_consent_keyboard(context)
+        )
+    elif carer.reminder_time_local is None and announcements_only:
+        await message.reply_html(
+            texts.render("parent/waiting_list_welcome.html.j2", child_name=child_name)
         )
     elif carer.reminder_time_local is None:
         question = reminder_time.time_question(context, current=None, changing=False)
@@ -104,6 +114,9 @@ async def consent_tapped(update: Update, context: BotContext) -> None:
             return
         has_time = carer.reminder_time_local is not None
         stopped = carer.stopped_at_utc is not None
+        family = await session.get(Family, carer.family_id)
+        waiting_list = family is not None and family.announcements_only
+        child_name = family.child_name if family else ""
         removed = False
         if agreed:
             await record_consent(session, context.clock, carer)
@@ -115,6 +128,12 @@ async def consent_tapped(update: Update, context: BotContext) -> None:
         log.info("carer %s agreed to the changed notice", context.carer_id)
         await replies.send(
             query, context.texts.render("parent/consent_given.html.j2", stopped=stopped)
+        )
+    elif agreed and waiting_list:
+        log.info("carer %s consented (waiting list)", context.carer_id)
+        await replies.send(
+            query,
+            context.texts.render("parent/waiting_list_welcome.html.j2", child_name=child_name),
         )
     elif agreed:
         log.info("carer %s consented", context.carer_id)

@@ -15,10 +15,12 @@ from handlers import CONVERSATION_GROUP, NEW_MESSAGES
 log = logging.getLogger(__name__)
 
 MENU = (
-    "today", "week", "time", "pause", "resume", "stop", "privacy", "mydata", "forget", "help"
+    "today", "week", "time", "settings", "pause", "resume", "stop", "privacy", "mydata", "forget",
+    "help",
 )  # fmt: skip
 STAFF_MENU = (
-    "families", "newfamily", "plan", "visit", "summary", "invite", "discharge", "help"
+    "families", "newfamily", "waitinglist", "plan", "visit", "summary", "invite", "discharge",
+    "groups", "announce", "announcements", "help",
 )  # fmt: skip
 MANAGER_MENU = (*STAFF_MENU[:-1], "visitors", "move", "invitevisitor", "holidays", "help")
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
+from bot.clock import local_date
 from bot.context import BotContext
 from bot.message_split import split_html
 from bot.models import Family
@@ -161,3 +163,41 @@ def family_entry(purpose: str, open_family: OpenFamily) -> tuple[StaffCallback, 
     command.__name__ = f"{purpose}_command"
     picked.__name__ = f"{purpose}_picked"
     return command, picked
+
+
+DAYS_AHEAD = 14
+TIMES = [time(hour, minute) for hour in range(8, 18) for minute in (0, 30)]
+
+
+def _grid(buttons: list[InlineKeyboardButton], per_row: int = 4) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [buttons[start : start + per_row] for start in range(0, len(buttons), per_row)]
+    )
+
+
+def day_picker(
+    context: BotContext, member: StaffMember, data_for: Callable[[date], str]
+) -> InlineKeyboardMarkup:
+    """The next two weeks, from today in the member's time zone, four days a row."""
+    today = local_date(context.clock.now(), member.timezone)
+    days = [today + timedelta(days=offset) for offset in range(DAYS_AHEAD)]
+    return _grid(
+        [
+            InlineKeyboardButton(context.texts.label("visit_day", day), callback_data=data_for(day))
+            for day in days
+        ]
+    )
+
+
+def time_picker(
+    day: date, data_for: Callable[[datetime], str], times: list[time] = TIMES
+) -> InlineKeyboardMarkup:
+    """Half-hours through the working day."""
+    return _grid(
+        [
+            InlineKeyboardButton(
+                f"{moment:%H:%M}", callback_data=data_for(datetime.combine(day, moment))
+            )
+            for moment in times
+        ]
+    )

@@ -4,7 +4,7 @@ it done. Every step is a button whose data names the family or visit, re-checked
 from __future__ import annotations
 
 import logging
-from datetime import date, time, timedelta
+from datetime import date, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -18,17 +18,16 @@ from bot.staff import StaffMember, family_for, record_action
 from bot.summary_schedule import visit_summary_at
 from handlers import NEW_MESSAGES, STAFF_GROUP
 from handlers.staff_access import (
+    day_picker,
     family_entry,
     reachable_family,
     refuse,
     say,
     staff_only,
+    time_picker,
 )
 
 log = logging.getLogger(__name__)
-
-DAYS_AHEAD = 14
-TIMES = [time(hour, minute) for hour in range(8, 18) for minute in (0, 30)]
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:
@@ -89,20 +88,11 @@ async def show_visits(
 
 
 def _day_picker(context: BotContext, member: StaffMember, op: str, target_id: int):
-    today = local_date(context.clock.now(), member.timezone)
-    days = [today + timedelta(days=offset) for offset in range(DAYS_AHEAD)]
-    buttons = [
-        _button(context.texts.label("visit_day", day), callbacks.visit(op, target_id, day))
-        for day in days
-    ]
-    return InlineKeyboardMarkup([buttons[start : start + 4] for start in range(0, len(buttons), 4)])
+    return day_picker(context, member, lambda day: callbacks.visit(op, target_id, day))
 
 
 def _time_picker(context: BotContext, op: str, target_id: int, day: date):
-    buttons = [
-        _button(f"{moment:%H:%M}", callbacks.visit(op, target_id, day, moment)) for moment in TIMES
-    ]
-    return InlineKeyboardMarkup([buttons[start : start + 4] for start in range(0, len(buttons), 4)])
+    return time_picker(day, lambda moment: callbacks.visit(op, target_id, day, moment.time()))
 
 
 async def _owned_visit(

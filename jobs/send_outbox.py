@@ -51,10 +51,16 @@ class OutboxSender:
         self.bot = bot
         self.limiter = SlidingWindow(services.settings.outbox_messages_per_second)
         self._lock = asyncio.Lock()
+        self._closing = False
 
     @property
     def draining(self) -> bool:
         return self._lock.locked()
+
+    def close(self) -> None:
+        """The process is stopping: finish the batch in flight, record it, take no more. What is
+        left stays pending for the next start (or another instance)."""
+        self._closing = True
 
     async def drain(self) -> DrainReport:
         """Send until nothing is due. Returns at once if another drain is already running."""
@@ -62,7 +68,7 @@ class OutboxSender:
         if self.draining:
             return report
         async with self._lock:
-            while True:
+            while not self._closing:
                 async with self.services.sessions() as session:
                     claimed = await outbox.claim(session, self.services.clock, limit=BATCH)
                 if not claimed:

@@ -18,8 +18,11 @@ from bot.context import BotApplication, Services
 from bot.enrolment import add_staff, create_family, issue_family_invite, issue_staff_invite
 from bot.models import DiaryAnswer, DiaryNote, Target
 from bot.plans import TargetSpec, set_plan, specs_from_ids
+from jobs.announcement_progress import update_progress
 from jobs.enqueue_reminders import TickReport, enqueue_due_reminders
+from jobs.event_reminders import queue_event_reminders
 from jobs.retention import erase_past_retention
+from jobs.send_announcements import fan_out_due
 from jobs.send_outbox import DrainReport, OutboxSender
 from jobs.send_summaries import queue_due_summaries
 from tests.fake_bot_api import FakeBotApi
@@ -90,10 +93,22 @@ class BotHarness:
         """What the JobQueue does every tick: enqueue what is due, then drain the outbox."""
         report = await enqueue_due_reminders(self.services)
         await queue_due_summaries(self.services)
+        await fan_out_due(self.services)
+        await queue_event_reminders(self.services)
         await erase_past_retention(self.services)
-        sender: OutboxSender = self.app.bot_data["outbox_sender"]  # type: ignore[union-attr]
-        drained = await sender.drain()
+        drained = await self.sender.drain()
+        await self.show_progress()
         return report, drained
+
+    @property
+    def sender(self) -> OutboxSender:
+        assert self.app is not None
+        return self.app.bot_data["outbox_sender"]
+
+    async def show_progress(self) -> int:
+        """What the progress job does every few seconds: edit the senders' progress messages."""
+        assert self.app is not None
+        return await update_progress(self.services, self.app.bot)
 
     async def new_family(self, child_name: str = "Sam", *, timezone: str = "Europe/London") -> int:
         async with self.services.sessions.begin() as session:

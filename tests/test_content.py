@@ -317,7 +317,9 @@ def test_template_that_renders_empty_is_reported(content: Path) -> None:
 
 
 def test_welcome_escapes_the_child_name() -> None:
-    text = Texts().render("parent/welcome.html.j2", child_name="<b>Tom & Jerry</b>")
+    text = Texts().render(
+        "parent/welcome.html.j2", child_name="<b>Tom & Jerry</b>", announcements_only=False
+    )
     assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in text
     assert "<b>Tom" not in text
     assert "Tom & Jerry" not in text

@@ -68,3 +68,97 @@ async def family_with_a_diary(bot, fake, note: str) -> tuple[FakeUser, FakeUser]
     await parent.send(note)
     await parent.wait_for(lambda m: "Saved in Sam’s diary" in m.plain)
     return visitor, parent
+
+
+async def enrolled_families(
+    bot, fake, count: int, *, first_user_id: int = 5001, announcements_only: bool = False
+) -> list[tuple[int, FakeUser]]:
+    """`count` families, each with one carer who has joined and agreed (written straight to the
+    database: enrolling hundreds through the chat would test nothing new). Returns
+    (family id, the carer's Telegram user)."""
+    from datetime import time
+
+    from bot.enrolment import PRIVACY_NOTICE_VERSION, create_family
+    from bot.models import Carer
+
+    joined: list[tuple[int, FakeUser]] = []
+    async with bot.services.sessions.begin() as session:
+        for index in range(count):
+            user_id = first_user_id + index
+            family = await create_family(
+                session,
+                bot.clock,
+                child_name=f"Child {index + 1}",
+                timezone="Europe/London",
+                announcements_only=announcements_only,
+            )
+            session.add(
+                Carer(
+                    family_id=family.id,
+                    telegram_user_id=user_id,
+                    chat_id=user_id,
+                    enrolled_at_utc=bot.clock.now(),
+                    consent_at_utc=bot.clock.now(),
+                    consent_version=PRIVACY_NOTICE_VERSION,
+                    reminder_time_local=None if announcements_only else time(18, 30),
+                    reminder_days="daily",
+                    paused=False,
+                )
+            )
+            joined.append((family.id, fake.user(user_id=user_id, first_name=f"Carer {index}")))
+    return joined
+
+
+async def make_group(manager: FakeUser, name: str, children: list[str]) -> SentMessage:
+    """/groups, New group, its name, then a tap on each child's button. Returns the group's page."""
+    await manager.send("/groups")
+    listing = await manager.wait_for(lambda m: "Groups" in m.plain)
+    await manager.tap(listing, button_text="➕ New group")
+    await manager.wait_for(lambda m: "What is the group called?" in m.plain)
+    await manager.send(name)
+    page = await manager.wait_for(lambda m: name in m.plain and "Tap a family" in m.plain)
+    for child in children:
+        label = next(text for text, _ in page.button_data() if text.split(" · ")[0] == child)
+        await manager.tap(page, button_text=label)
+        page = await manager.wait_for(
+            lambda m, label=label: any(text == f"✓ {label}" for text, _ in m.button_data())
+        )
+    return page
+
+
+async def write_announcement(
+    sender: FakeUser,
+    groups: list[str],
+    text: str,
+    *,
+    event: tuple[str, str, str] | None = None,
+) -> tuple[SentMessage, SentMessage]:
+    """/announce for `groups`, the words, and the event's (day button, time, place) if any.
+    Returns (the preview, the message with Send now / later)."""
+    await sender.send("/announce")
+    pick = await sender.wait_for(lambda m: "Who is it for?" in m.plain)
+    for group in groups:
+        await sender.tap(pick, button_text=group)
+        pick = await sender.wait_for(
+            lambda m, group=group: any(label == f"✓ {group}" for label, _ in m.button_data())
+        )
+    await sender.tap(pick, button_text="Next ➡️")
+    await sender.wait_for(lambda m: "Now type the announcement" in m.plain)
+    await sender.send(text)
+    ask = await sender.wait_for(lambda m: "Is this an event" in m.plain)
+    if event is None:
+        await sender.tap(ask, button_text="No, just news")
+    else:
+        day, at, place = event
+        await sender.tap(ask, button_text="📅 Yes, an event")
+        await sender.tap(
+            await sender.wait_for(lambda m: "Which day is it?" in m.plain), button_text=day
+        )
+        await sender.tap(
+            await sender.wait_for(lambda m: "what time does it start?" in m.plain), button_text=at
+        )
+        await sender.wait_for(lambda m: "Where is it?" in m.plain)
+        await sender.send(place)
+    preview = await sender.wait_for(lambda m: "📣" in m.plain)
+    controls = await sender.wait_for(lambda m: "exactly how families will see it" in m.plain)
+    return preview, controls
