@@ -516,6 +516,37 @@ def test_holidays_are_added_and_listed(tmp_path: Path) -> None:
     assert query(tmp_path, "SELECT name FROM school_holidays") == [("Christmas",)]
 
 
+# --- groups for announcements, and the waiting list --------------------------------------------
+
+
+def test_groups_are_made_filled_and_listed_with_a_waiting_list_family(tmp_path: Path) -> None:
+    assert cli(tmp_path, "invite", "manager", "Jo").code == 0
+    made = cli(tmp_path, "group", "create", "Monday drop-in, Coalville", "--owner", "1")
+    assert made.code == 0 and made.out == "Group 1: Monday drop-in, Coalville\n"
+    family_id, _ = _link(
+        cli(tmp_path, "invite", "family", "--child", "Zara", "--announcements-only")
+    )
+    other = _new_family(tmp_path, "Sam")
+    added = cli(tmp_path, "group", "add", "1", str(family_id), str(other))
+    assert added.code == 0 and added.out == "Group 1: 2 families added.\n"
+    again = cli(tmp_path, "group", "add", "1", str(family_id))
+    assert again.out == "Group 1: 0 families added.\n"
+    assert cli(tmp_path, "group", "list").out == "1: Monday drop-in, Coalville (2 families)\n"
+    assert query(tmp_path, "SELECT child_name, announcements_only FROM families ORDER BY id") == [
+        ("Zara", 1),
+        ("Sam", 0),
+    ]
+    assert_one_line_error(
+        cli(tmp_path, "group", "create", "Play group", "--owner", "9"), "no visitor or manager"
+    )
+    assert_one_line_error(cli(tmp_path, "group", "add", "1", "999"), "no family with id 999")
+    assert_one_line_error(cli(tmp_path, "group", "add", "7", str(other)), "no group with id 7")
+    assert query(tmp_path, "SELECT group_id, family_id FROM group_members ORDER BY family_id") == [
+        (1, family_id),
+        (1, other),
+    ]
+
+
 # --- data requests by letter, and the audit log -------------------------------------------------
 
 
