@@ -217,20 +217,7 @@ async def cancel(
         return None
     announcement.event_cancelled_at_utc = clock.now()
     await outbox.withdraw_unsent(session, announcement.id)
-    await record_action(
-        session, clock, member, action="event_cancel", detail=f"announcement {announcement.id}"
-    )
-    people = await _told_carers(session, announcement.id)
-    return await _notify(
-        session,
-        clock,
-        texts,
-        announcement,
-        kind="event_cancelled",
-        template="parent/event_cancelled.html.j2",
-        with_buttons=False,
-        people=people,
-    )
+    return await _tell_change(session, clock, texts, member, announcement, "cancelled")
 
 
 async def move(
@@ -250,19 +237,31 @@ async def move(
         return 0
     announcement.event_starts_at_utc = starts_at_utc
     announcement.event_version += 1
+    return await _tell_change(session, clock, texts, member, announcement, "moved")
+
+
+async def _tell_change(
+    session: AsyncSession,
+    clock: Clock,
+    texts: Texts,
+    member: StaffMember,
+    announcement: Announcement,
+    change: str,
+) -> int:
+    """Audit the change, then tell everyone the event reached who did not decline; a moved
+    event comes with the buttons to answer again."""
     await record_action(
-        session, clock, member, action="event_move", detail=f"announcement {announcement.id}"
+        session, clock, member, action=f"event_{change}", detail=f"announcement {announcement.id}"
     )
-    people = await _told_carers(session, announcement.id)
     return await _notify(
         session,
         clock,
         texts,
         announcement,
-        kind="event_moved",
-        template="parent/event_moved.html.j2",
-        with_buttons=True,
-        people=people,
+        kind=f"event_{change}",
+        template=f"parent/event_{change}.html.j2",
+        with_buttons=change == "moved",
+        people=await _told_carers(session, announcement.id),
     )
 
 

@@ -155,7 +155,14 @@ async def _step(
         await say(update, context, text, markup)
     elif tap.op == "sat" and tap.moment is not None:
         day, at = tap.moment
-        await _send(update, context, member, draft, local_moment(day, at, member.timezone))
+        when = local_moment(day, at, member.timezone)
+        if when <= context.clock.now():
+            # "Later" that has already passed is a slip, not a "send now".
+            text = texts.render("visitor/announce_bad_time.html.j2", reason="past")
+            markup = time_picker(day, lambda moment: callbacks.announce(draft.id, "sat", moment))
+            await say(update, context, text, markup)
+        else:
+            await _send(update, context, member, draft, when)
     elif tap.op == "drop":
         async with context.db() as session:
             loaded = await session.get(Announcement, draft.id)

@@ -148,19 +148,22 @@ async def test_a_scheduled_announcement_goes_at_its_time_with_its_own_progress(b
     await manager.tap(controls, button_text="🕒 Send later…")
     await manager.tap(
         await manager.wait_for(lambda m: "Which day should it go out?" in m.plain),
-        button_text="Tue 24",
+        button_text="Mon 23",
     )
+    # 08:00 today has passed (it is 09:00): said so, and the times are offered again.
     await manager.tap(
         await manager.wait_for(lambda m: "at what time should it go out?" in m.plain),
-        button_text="09:00",
+        button_text="08:00",
     )
+    again = await manager.wait_for(lambda m: "That time has passed" in m.plain)
+    await manager.tap(again, button_text="17:30")
     await manager.wait_for(
-        lambda m: "Scheduled: it goes out on Tuesday 24 November, 09:00" in m.plain
+        lambda m: "Scheduled: it goes out on Monday 23 November, 17:30" in m.plain
     )
-    clock.set(datetime(2026, 11, 24, 8, 59, tzinfo=UTC))
+    clock.set(datetime(2026, 11, 23, 17, 29, tzinfo=UTC))
     await bot.tick()
     assert all(parent.inbox() == [] for _, parent in families)
-    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 11, 23, 17, 30, tzinfo=UTC))
     await bot.tick()
     for _, parent in families:
         photo = await parent.wait_for(lambda m: m.kind == "photo")
