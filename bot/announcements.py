@@ -9,7 +9,7 @@ its own, so a double tap, a second instance or a restart can never send anyone a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
@@ -40,6 +40,7 @@ PLACE_LIMIT = 150
 # After the family's own messages (reminders, notices) in the outbox.
 PRIORITY = 5
 KIND = "announcement"
+DRAFT_LIFETIME = timedelta(days=7)
 PROGRESS_KIND = "announcement_progress"
 
 
@@ -393,6 +394,21 @@ async def recent(session: AsyncSession, member: StaffMember, limit: int = 10) ->
     if not member.is_manager:
         query = query.where(Announcement.author_staff_id == member.id)
     return list(await session.scalars(query))
+
+
+async def drop_stale_drafts(session: AsyncSession, now: datetime) -> int:
+    """Drafts nobody finished within DRAFT_LIFETIME: put aside, so the database does not keep
+    half-written words for ever."""
+    result = await session.execute(
+        update(Announcement)
+        .where(
+            Announcement.status == Status.DRAFT.value,
+            Announcement.created_at_utc < now - DRAFT_LIFETIME,
+        )
+        .values(status=Status.DISCARDED.value, text="", photo_file_id=None, event_place=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
 
 
 async def discard(session: AsyncSession, draft: Announcement) -> bool:

@@ -21,9 +21,12 @@ async def _child_name(context: BotContext) -> str:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
+    async with context.db() as session:
+        family = await context.family(session)
+        child_name, waiting_list = family.child_name, family.announcements_only
     await update.effective_message.reply_html(
         context.texts.render(
-            "parent/unknown_command.html.j2", child_name=await _child_name(context)
+            "parent/unknown_command.html.j2", child_name=child_name, waiting_list=waiting_list
         )
     )
 

@@ -44,9 +44,11 @@ async def help_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     async with context.db() as session:
         family = await context.family(session)
-        child_name = family.child_name
+        child_name, waiting_list = family.child_name, family.announcements_only
     await update.effective_message.reply_html(
-        context.texts.render("parent/help.html.j2", child_name=child_name)
+        context.texts.render(
+            "parent/help.html.j2", child_name=child_name, waiting_list=waiting_list
+        )
     )
 
 

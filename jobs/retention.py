@@ -1,12 +1,14 @@
 """Erase the diaries of families discharged longer ago than the retention period, and record each
-erasure (with its anonymous counts) in the audit log. Runs every six hours: erasing is keyed on
-the family, so running often, or on several instances, is harmless."""
+erasure (with its anonymous counts) in the audit log; put aside announcement drafts nobody
+finished. Runs every six hours: erasing is keyed on the family, so running often, or on several
+instances, is harmless."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
+from bot.announcements import drop_stale_drafts
 from bot.context import BotContext, Services
 from bot.erasure import past_retention
 from bot.leaving import erase_and_tell
@@ -33,8 +35,10 @@ async def erase_past_retention(services: Services) -> int:
             )
         # None: another instance got there first.
         erased += erasure is not None
-    if erased:
-        log.info("retention: %s families erased", erased)
+    async with services.sessions.begin() as session:
+        dropped = await drop_stale_drafts(session, services.clock.now())
+    if erased or dropped:
+        log.info("retention: %s families erased, %s stale drafts put aside", erased, dropped)
     return erased
 
 

@@ -105,3 +105,20 @@ async def test_answers_come_only_from_families_the_event_reached(services, clock
     async with services.sessions() as session:
         for table in (Rsvp, GroupMember):
             assert await session.scalar(select(func.count()).select_from(table)) == 0
+
+
+async def test_drafts_nobody_finished_are_put_aside_after_a_week(services, clock):
+    async with services.sessions.begin() as session:
+        member = member_of(await add_staff(session, clock, name="Jo", timezone="Europe/London"))
+        old = await announcements.start_draft(session, clock, member)
+        announcements.set_content(old, "Half written")
+        clock.advance(days=7, seconds=1)
+        fresh = await announcements.start_draft(session, clock, member)
+        assert await announcements.drop_stale_drafts(session, clock.now()) == 1
+    async with services.sessions() as session:
+        from bot.models import Announcement
+
+        rows = {
+            row.id: (row.status, row.text) for row in await session.scalars(select(Announcement))
+        }
+    assert rows == {old.id: ("discarded", ""), fresh.id: ("draft", "")}

@@ -141,6 +141,9 @@ async def test_a_waiting_list_family_gets_news_only_until_a_plan_is_set(bot, fak
     assert "daily reminder" not in done.plain
     await parent.send("/settings")
     await parent.wait_for(lambda m: "they start when your home visits begin" in m.plain)
+    await parent.send("/help")
+    help_text = (await parent.wait_for(lambda m: "What I can do" in m.plain)).plain
+    assert "waiting list" in help_text and "/today" not in help_text
 
     await make_group(visitor, "Sensory play, Hinckley", ["Zara"])
     _, controls = await write_announcement(visitor, ["Sensory play, Hinckley"], NEWS)
