@@ -38,6 +38,16 @@ class ListItem:
     status_label: str
 
 
+def list_item(texts: Texts, announcement: Announcement, timezone: str) -> ListItem:
+    """An announcement in the sender's list: when it went (or goes), its words, its state."""
+    if announcement.event_cancelled_at_utc is not None:
+        status = texts.label("status_cancelled")
+    else:
+        status = texts.label(f"status_{announcement.status}")
+    when = as_utc(announcement.send_at_utc or announcement.created_at_utc)
+    return ListItem(to_local(when, timezone), announcement.text, status)
+
+
 def event_view(announcement: Announcement, timezone: str) -> EventView | None:
     if not announcement.is_event or announcement.event_starts_at_utc is None:
         return None
@@ -94,7 +104,7 @@ def progress_text(
         groups=names,
         more_groups=more,
         progress=progress,
-        finished=announcement.finished_at_utc is not None,
+        finished=progress is not None and progress.done,
         is_event=announcement.is_event,
     )
 

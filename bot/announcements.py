@@ -8,9 +8,11 @@ its own, so a double tap, a second instance or a restart can never send anyone a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,19 +75,37 @@ class Recipient:
 class Audience:
     families: int
     people: int
+    # Of the people, those known to have blocked the bot: counted, never sent to.
+    unreachable: int = 0
+
+
+def audience_of(people: list[Recipient]) -> Audience:
+    return Audience(
+        len({person.family_id for person in people}),
+        len(people),
+        sum(person.unreachable for person in people),
+    )
 
 
 @dataclass(frozen=True)
 class Progress:
-    total: int
     sent: int
     waiting: int
     undelivered: int
     withdrawn: int
 
     @property
+    def total(self) -> int:
+        return self.sent + self.waiting + self.undelivered + self.withdrawn
+
+    @property
     def done(self) -> bool:
         return self.waiting == 0
+
+
+def progress_key(announcement_id: int) -> str:
+    """The outbox key of a scheduled announcement's progress message."""
+    return f"announcement_progress:{announcement_id}"
 
 
 async def start_draft(session: AsyncSession, clock: Clock, member: StaffMember) -> Announcement:
@@ -227,8 +247,7 @@ async def recipients(session: AsyncSession, announcement: Announcement) -> list[
 
 
 async def audience(session: AsyncSession, announcement: Announcement) -> Audience:
-    people = await recipients(session, announcement)
-    return Audience(len({person.family_id for person in people}), len(people))
+    return audience_of(await recipients(session, announcement))
 
 
 def ready(announcement: Announcement) -> bool:
@@ -263,6 +282,15 @@ async def send_at(
     return True
 
 
+async def schedule(
+    session: AsyncSession, clock: Clock, member: StaffMember, draft: Announcement, later: datetime
+) -> bool:
+    """`send_at` a chosen later time: one that has already passed is a slip, not "send now"."""
+    if later <= clock.now():
+        raise AnnouncementError("past")
+    return await send_at(session, clock, member, draft, later)
+
+
 async def due_for_fan_out(session: AsyncSession, now: datetime) -> list[int]:
     return list(
         await session.scalars(
@@ -292,25 +320,11 @@ async def fan_out(
     announcement = await session.get(Announcement, announcement_id, populate_existing=True)
     assert announcement is not None
     names = await group_names(session, announcement_id)
-    payloads: dict[str, dict] = {}
-    messages: list[NewMessage] = []
-    for person in await recipients(session, announcement):
-        if person.timezone not in payloads:
-            payloads[person.timezone] = announcement_payload(
-                texts, announcement, names, person.timezone
-            )
-        messages.append(
-            NewMessage(
-                dedupe_key=f"announcement:{announcement_id}:carer={person.carer_id}",
-                chat_id=person.chat_id,
-                payload=payloads[person.timezone],
-                family_id=person.family_id,
-                carer_id=person.carer_id,
-                # Blocked the bot before: counted as not delivered, never tried.
-                status=OutboxStatus.UNREACHABLE if person.unreachable else OutboxStatus.PENDING,
-                last_error="blocked the bot earlier" if person.unreachable else None,
-            )
-        )
+    messages = messages_for(
+        await recipients(session, announcement),
+        lambda timezone: announcement_payload(texts, announcement, names, timezone),
+        lambda person: f"announcement:{announcement_id}:carer={person.carer_id}",
+    )
     await outbox.enqueue_many(
         session, clock, messages, kind=KIND, priority=PRIORITY, announcement_id=announcement_id
     )
@@ -323,12 +337,38 @@ async def fan_out(
                 session,
                 clock,
                 kind=PROGRESS_KIND,
-                dedupe_key=f"announcement_progress:{announcement_id}",
+                dedupe_key=progress_key(announcement_id),
                 chat_id=author.telegram_user_id,
                 payload=progress_payload(texts, announcement, names, None),
                 announcement_id=announcement_id,
             )
     return len(messages)
+
+
+def messages_for(
+    people: list[Recipient],
+    payload_for: Callable[[str], dict[str, Any]],
+    key_for: Callable[[Recipient], str],
+) -> list[NewMessage]:
+    """One outbox row per person, the message rendered once per time zone. Someone known to
+    have blocked the bot is queued as unreachable: counted as not delivered, never tried."""
+    payloads: dict[str, dict[str, Any]] = {}
+    messages = []
+    for person in people:
+        if person.timezone not in payloads:
+            payloads[person.timezone] = payload_for(person.timezone)
+        messages.append(
+            NewMessage(
+                dedupe_key=key_for(person),
+                chat_id=person.chat_id,
+                payload=payloads[person.timezone],
+                family_id=person.family_id,
+                carer_id=person.carer_id,
+                status=OutboxStatus.UNREACHABLE if person.unreachable else OutboxStatus.PENDING,
+                last_error="blocked the bot earlier" if person.unreachable else None,
+            )
+        )
+    return messages
 
 
 async def progress(session: AsyncSession, announcement_id: int) -> Progress:
@@ -350,7 +390,16 @@ async def progress(session: AsyncSession, announcement_id: int) -> Progress:
         OutboxStatus.UNREACHABLE.value, 0
     )
     withdrawn = counts.get(OutboxStatus.WITHDRAWN.value, 0)
-    return Progress(sent + waiting + undelivered + withdrawn, sent, waiting, undelivered, withdrawn)
+    return Progress(sent, waiting, undelivered, withdrawn)
+
+
+async def settle(session: AsyncSession, clock: Clock, announcement: Announcement) -> Progress:
+    """The announcement's progress; once nothing waits, it is marked sent."""
+    counted = await progress(session, announcement.id)
+    if counted.done and announcement.status == Status.SENDING:
+        announcement.status = Status.SENT.value
+        announcement.finished_at_utc = clock.now()
+    return counted
 
 
 async def in_progress(session: AsyncSession) -> list[Announcement]:
@@ -371,9 +420,7 @@ async def progress_message(
     if announcement.progress_message_id is not None and announcement.progress_chat_id is not None:
         return announcement.progress_chat_id, announcement.progress_message_id
     row = await session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.dedupe_key == f"announcement_progress:{announcement.id}"
-        )
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == progress_key(announcement.id))
     )
     if row is None or row.telegram_message_id is None:
         return None
@@ -386,8 +433,11 @@ async def recent(session: AsyncSession, member: StaffMember, limit: int = 10) ->
     """The latest announcements this member may see: their own, or for a manager, all."""
     query = (
         select(Announcement)
-        .where(Announcement.status.in_([s.value for s in Status if s is not Status.DISCARDED]))
-        .where(Announcement.status != Status.DRAFT.value)
+        .where(
+            Announcement.status.in_(
+                [Status.SCHEDULED.value, Status.SENDING.value, Status.SENT.value]
+            )
+        )
         .order_by(Announcement.created_at_utc.desc(), Announcement.id.desc())
         .limit(limit)
     )
@@ -411,8 +461,16 @@ async def drop_stale_drafts(session: AsyncSession, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-async def discard(session: AsyncSession, draft: Announcement) -> bool:
-    if draft.status not in (Status.DRAFT, Status.SCHEDULED):
-        return False
-    draft.status = Status.DISCARDED.value
-    return True
+async def discard(session: AsyncSession, announcement_id: int) -> bool:
+    """Put a draft or a scheduled announcement aside. False if it is already going (or gone):
+    the same conditional move as the fan-out's, so the two cannot both win."""
+    result = await session.execute(
+        update(Announcement)
+        .where(
+            Announcement.id == announcement_id,
+            Announcement.status.in_([Status.DRAFT.value, Status.SCHEDULED.value]),
+        )
+        .values(status=Status.DISCARDED.value)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

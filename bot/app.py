@@ -162,48 +162,24 @@ async def _post_init(application: BotApplication) -> None:
         log.warning("could not set the command menu: %s", type(error).__name__)
     if application.bot_data["run_jobs"]:
         assert application.job_queue is not None
-        application.job_queue.run_repeating(
-            enqueue_reminders.tick,
-            interval=services.settings.tick_seconds,
-            first=1,
-            name="enqueue_reminders",
+        tick = services.settings.tick_seconds
+        # (name, job, every so many seconds, first run after), staggered so ticks do not pile up.
+        schedule = (
+            ("enqueue_reminders", enqueue_reminders.tick, tick, 1),
+            ("send_announcements", send_announcements.tick, tick, 1.2),
+            ("send_summaries", send_summaries.tick, tick, 1.5),
+            ("event_reminders", event_reminders.tick, tick, 1.7),
+            ("send_outbox", send_outbox.drain, OUTBOX_DRAIN_SECONDS, 2),
+            (
+                "announcement_progress",
+                announcement_progress.tick,
+                announcement_progress.INTERVAL_SECONDS,
+                3,
+            ),
+            ("retention", retention.tick, retention.INTERVAL_SECONDS, 60),
         )
-        application.job_queue.run_repeating(
-            send_summaries.tick,
-            interval=services.settings.tick_seconds,
-            first=1.5,
-            name="send_summaries",
-        )
-        application.job_queue.run_repeating(
-            send_announcements.tick,
-            interval=services.settings.tick_seconds,
-            first=1.2,
-            name="send_announcements",
-        )
-        application.job_queue.run_repeating(
-            event_reminders.tick,
-            interval=services.settings.tick_seconds,
-            first=1.7,
-            name="event_reminders",
-        )
-        application.job_queue.run_repeating(
-            announcement_progress.tick,
-            interval=announcement_progress.INTERVAL_SECONDS,
-            first=3,
-            name="announcement_progress",
-        )
-        application.job_queue.run_repeating(
-            retention.tick,
-            interval=retention.INTERVAL_SECONDS,
-            first=60,
-            name="retention",
-        )
-        application.job_queue.run_repeating(
-            send_outbox.drain,
-            interval=OUTBOX_DRAIN_SECONDS,
-            first=2,
-            name="send_outbox",
-        )
+        for name, job, interval, first in schedule:
+            application.job_queue.run_repeating(job, interval=interval, first=first, name=name)
     log.info("bot ready")
 
 

@@ -280,7 +280,7 @@ def _announcement_samples(texts: Texts) -> dict[str, list[cards.Rendered]]:
             InlineKeyboardMarkup.de_json(markup, None) if markup else None,
         )
 
-    progress = announcements.Progress(20_000, 19_000, 900, 99, 1)
+    progress = announcements.Progress(19_000, 900, 99, 1)
     event = event_view(draft, "Europe/London")
     shown, more = shown_names(names)
     around_event = {"groups": shown, "more_groups": more, "event": event}

@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.announcement_messages import event_view, rsvp_keyboard, shown_names
-from bot.announcements import KIND, PRIORITY, Status, group_names
+from bot.announcements import KIND, PRIORITY, Recipient, Status, group_names, messages_for
 from bot.clock import Clock, as_utc, local_date
 from bot.delivery import text_payload
 from bot.models import Announcement, Carer, Family, OutboxMessage, Rsvp
-from bot.outbox import NewMessage, OutboxStatus
+from bot.outbox import OutboxStatus
 from bot.staff import StaffMember, record_action
 from bot.texts import Texts
 from bot.visits import local_moment
@@ -40,7 +41,6 @@ class RsvpOutcome(StrEnum):
 @dataclass(frozen=True)
 class RsvpResult:
     outcome: RsvpOutcome
-    answer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ async def answer(
         )
     else:
         rsvp.answer, rsvp.carer_id, rsvp.answered_at_utc = choice, carer.id, clock.now()
-    return RsvpResult(RsvpOutcome.SAVED, choice)
+    return RsvpResult(RsvpOutcome.SAVED)
 
 
 async def attendance(session: AsyncSession, announcement: Announcement) -> Attendance:
@@ -123,9 +123,9 @@ async def attendance(session: AsyncSession, announcement: Announcement) -> Atten
 
 async def _told_carers(
     session: AsyncSession, announcement_id: int, *, only_answer: str | None = None
-) -> list[tuple[int, int, int, str]]:
-    """(carer, chat, family, time zone) of everyone the announcement reached (or is reaching),
-    leaving out families who said no; with `only_answer`, only families who answered so."""
+) -> list[Recipient]:
+    """Everyone the announcement reached (or is reaching), leaving out families who said no;
+    with `only_answer`, only families who answered so."""
     rows = await session.execute(
         select(
             OutboxMessage.carer_id, OutboxMessage.chat_id, Family.id, Family.timezone, Rsvp.answer
@@ -140,12 +140,11 @@ async def _told_carers(
         )
         .order_by(OutboxMessage.carer_id)
     )
-    found = []
-    for carer_id, chat_id, family_id, timezone, choice in rows:
-        if choice == NO or (only_answer is not None and choice != only_answer):
-            continue
-        found.append((carer_id, chat_id, family_id, timezone))
-    return found
+    return [
+        Recipient(carer_id, chat_id, family_id, timezone, unreachable=False)
+        for carer_id, chat_id, family_id, timezone, choice in rows
+        if choice != NO and (only_answer is None or choice == only_answer)
+    ]
 
 
 async def _notify(
@@ -156,41 +155,32 @@ async def _notify(
     *,
     kind: str,
     template: str,
+    people: list[Recipient],
     with_buttons: bool,
-    people: list[tuple[int, int, int, str]],
     chosen: str | None = None,
-    **context: object,
 ) -> int:
     names, more = shown_names(await group_names(session, announcement.id))
-    messages: list[NewMessage] = []
-    payloads: dict[str, dict] = {}
-    for carer_id, chat_id, family_id, timezone in people:
-        if timezone not in payloads:
-            text = texts.render(
-                template,
-                groups=names,
-                more_groups=more,
-                event=event_view(announcement, timezone),
-                **context,
-            )
-            markup = rsvp_keyboard(texts, announcement.id, chosen) if with_buttons else None
-            payloads[timezone] = text_payload(text, markup)
-        messages.append(
-            NewMessage(
-                dedupe_key=f"{kind}:{announcement.id}:v{announcement.event_version}:carer={carer_id}",
-                chat_id=chat_id,
-                payload=payloads[timezone],
-                family_id=family_id,
-                carer_id=carer_id,
-            )
-        )
+    markup = rsvp_keyboard(texts, announcement.id, chosen) if with_buttons else None
+
+    def payload_for(timezone: str) -> dict[str, Any]:
+        event = event_view(announcement, timezone)
+        text = texts.render(template, groups=names, more_groups=more, event=event)
+        return text_payload(text, markup)
+
+    version = announcement.event_version
+    messages = messages_for(
+        people,
+        payload_for,
+        lambda person: f"{kind}:{announcement.id}:v{version}:carer={person.carer_id}",
+    )
     # A change to an event matters more than news: it goes before other announcements.
     return await outbox.enqueue_many(
         session, clock, messages, kind=kind, priority=PRIORITY - 1, announcement_id=announcement.id
     )
 
 
-def _changeable(announcement: Announcement, now: datetime) -> bool:
+def changeable(announcement: Announcement, now: datetime) -> bool:
+    """An event that went out, is not cancelled and has not started yet."""
     return (
         announcement.is_event
         and announcement.status in (Status.SENDING, Status.SENT)
@@ -198,10 +188,6 @@ def _changeable(announcement: Announcement, now: datetime) -> bool:
         and announcement.event_starts_at_utc is not None
         and as_utc(announcement.event_starts_at_utc) > now
     )
-
-
-def changeable(announcement: Announcement, clock: Clock) -> bool:
-    return _changeable(announcement, clock.now())
 
 
 async def cancel(
@@ -213,7 +199,7 @@ async def cancel(
 ) -> int | None:
     """Cancel the event: what has not gone yet is taken back, and everyone it reached who did
     not decline is told. None if it cannot be cancelled (already cancelled, or past)."""
-    if not _changeable(announcement, clock.now()):
+    if not changeable(announcement, clock.now()):
         return None
     announcement.event_cancelled_at_utc = clock.now()
     await outbox.withdraw_unsent(session, announcement.id)
@@ -230,7 +216,7 @@ async def move(
 ) -> int | None:
     """Move the event to a new time; everyone it reached who did not decline is told, with the
     buttons to change their answer. None if it cannot be moved."""
-    if not _changeable(announcement, clock.now()) or starts_at_utc <= clock.now():
+    if not changeable(announcement, clock.now()) or starts_at_utc <= clock.now():
         return None
     assert announcement.event_starts_at_utc is not None
     if as_utc(announcement.event_starts_at_utc) == starts_at_utc:
@@ -300,8 +286,8 @@ async def queue_reminders(session: AsyncSession, clock: Clock, texts: Texts, *, 
         )
         due = []
         for person in await _told_carers(session, event.id, only_answer=YES):
-            moment = reminder_moment(starts, person[3], at)
-            if moment <= now and as_utc(answered_at[person[2]]) < moment:
+            moment = reminder_moment(starts, person.timezone, at)
+            if moment <= now and as_utc(answered_at[person.family_id]) < moment:
                 due.append(person)
         if due:
             queued += await _notify(

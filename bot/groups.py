@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.models import Family, Group, GroupMember, Staff
-from bot.staff import StaffMember, may_reach, record_action
+from bot.staff import StaffMember, caseload_query, may_reach, record_action
 
 NAME_LIMIT = 80
 PAGE_SIZE = 8
@@ -68,11 +68,8 @@ async def create_group(
     return GroupView(group.id, group.name, member.name, member.is_manager, 0)
 
 
-def _reachable_families(member: StaffMember):  # type: ignore[no-untyped-def]
-    query = select(Family.id).where(Family.erased_at_utc.is_(None))
-    if not member.is_manager:
-        query = query.where(Family.visitor_id == member.id)
-    return query
+def _reachable_ids(member: StaffMember):  # type: ignore[no-untyped-def]
+    return caseload_query(member).with_only_columns(Family.id).order_by(None)
 
 
 def _visible(member: StaffMember):  # type: ignore[no-untyped-def]
@@ -90,7 +87,7 @@ async def _views(session: AsyncSession, member: StaffMember, rows: list) -> list
                 select(GroupMember.group_id, func.count())
                 .where(
                     GroupMember.group_id.in_(ids),
-                    GroupMember.family_id.in_(_reachable_families(member)),
+                    GroupMember.family_id.in_(_reachable_ids(member)),
                 )
                 .group_by(GroupMember.group_id)
             )
@@ -117,15 +114,27 @@ async def announceable_groups(session: AsyncSession, member: StaffMember) -> lis
     return await _views(session, member, list(await session.execute(query)))
 
 
+async def _seen_group(
+    session: AsyncSession, member: StaffMember, group_id: int
+) -> GroupView | None:
+    rows = list(await session.execute(_visible(member).where(Group.id == group_id)))
+    return (await _views(session, member, rows))[0] if rows else None
+
+
 async def group_view(
     session: AsyncSession, clock: Clock, member: StaffMember, group_id: int, *, action: str
 ) -> GroupView | None:
     """The group if this member sees it; None (and a refusal in the audit log) if not."""
-    rows = list(await session.execute(_visible(member).where(Group.id == group_id)))
+    group = await _seen_group(session, member, group_id)
     await record_action(
-        session, clock, member, action=action, allowed=bool(rows), detail=f"group {group_id}"
+        session,
+        clock,
+        member,
+        action=action,
+        allowed=group is not None,
+        detail=f"group {group_id}",
     )
-    return (await _views(session, member, rows))[0] if rows else None
+    return group
 
 
 async def may_announce_to(session: AsyncSession, member: StaffMember, group_ids: list[int]) -> bool:
@@ -138,18 +147,16 @@ async def family_page(
 ) -> FamilyPage:
     """The families this member reaches, a page at a time, ticked when they are in the group."""
     total = await session.scalar(
-        select(func.count()).select_from(_reachable_families(member).subquery())
+        select(func.count()).select_from(_reachable_ids(member).subquery())
     )
     pages = max(1, -(-int(total or 0) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    in_group = select(GroupMember.family_id).where(GroupMember.group_id == group.id)
-    query = select(Family).where(Family.erased_at_utc.is_(None))
-    if not member.is_manager:
-        query = query.where(Family.visitor_id == member.id)
     families = await session.scalars(
-        query.order_by(Family.child_name, Family.id).offset(page * PAGE_SIZE).limit(PAGE_SIZE)
+        caseload_query(member).offset(page * PAGE_SIZE).limit(PAGE_SIZE)
     )
-    members = set(await session.scalars(in_group))
+    members = set(
+        await session.scalars(select(GroupMember.family_id).where(GroupMember.group_id == group.id))
+    )
     choices = [
         FamilyChoice(family.id, family.child_name, family.id in members, family.announcements_only)
         for family in families
@@ -162,7 +169,8 @@ async def toggle_family(
 ) -> bool | None:
     """Add the family to the group, or take it out. Returns whether it is now in the group;
     None if the member may not (the group or the family is out of their reach)."""
-    group = await group_view(session, clock, member, group_id, action="group_toggle")
+    # One audit record for the whole attempt: the group and the family are both checked here.
+    group = await _seen_group(session, member, group_id)
     family = await session.get(Family, family_id)
     allowed = (
         group is not None

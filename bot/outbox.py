@@ -49,6 +49,20 @@ def reminder_key(carer_id: int, local_date: date) -> str:
     return f"reminder:carer={carer_id}:{local_date.isoformat()}"
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """One outbox row to add, for `enqueue_many`."""
+
+    dedupe_key: str
+    chat_id: int
+    payload: dict[str, Any]
+    family_id: int | None = None
+    carer_id: int | None = None
+    local_date: date | None = None
+    status: OutboxStatus = OutboxStatus.PENDING
+    last_error: str | None = None
+
+
 async def enqueue(
     session: AsyncSession,
     clock: Clock,
@@ -66,43 +80,13 @@ async def enqueue(
     announcement_id: int | None = None,
 ) -> bool:
     """Add a message unless one with the same key exists. Returns whether a row was added."""
-    now = clock.now()
-    values = {
-        "kind": kind,
-        "dedupe_key": dedupe_key,
-        "chat_id": chat_id,
-        "payload": payload,
-        "family_id": family_id,
-        "carer_id": carer_id,
-        "local_date": local_date,
-        "status": status.value,
-        "attempts": 0,
-        "not_before_utc": now,
-        "created_at_utc": now,
-        "last_error": last_error,
-        "priority": priority,
-        "announcement_id": announcement_id,
-    }
-    statement = (
-        insert_or_merge(session, OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    message = NewMessage(
+        dedupe_key, chat_id, payload, family_id, carer_id, local_date, status, last_error
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    """One row of a fan-out, for `enqueue_many`."""
-
-    dedupe_key: str
-    chat_id: int
-    payload: dict[str, Any]
-    family_id: int | None = None
-    carer_id: int | None = None
-    status: OutboxStatus = OutboxStatus.PENDING
-    last_error: str | None = None
+    added = await enqueue_many(
+        session, clock, [message], kind=kind, priority=priority, announcement_id=announcement_id
+    )
+    return bool(added)
 
 
 async def enqueue_many(
@@ -114,7 +98,8 @@ async def enqueue_many(
     priority: int = 0,
     announcement_id: int | None = None,
 ) -> int:
-    """`enqueue` for thousands of rows at once, in chunks; keys already there are skipped."""
+    """Add many messages at once (thousands, in chunks); keys already there are skipped.
+    Returns how many rows were added."""
     now = clock.now()
     added = 0
     for start in range(0, len(messages), 500):
@@ -126,7 +111,7 @@ async def enqueue_many(
                 "payload": message.payload,
                 "family_id": message.family_id,
                 "carer_id": message.carer_id,
-                "local_date": None,
+                "local_date": message.local_date,
                 "status": message.status.value,
                 "attempts": 0,
                 "not_before_utc": now,

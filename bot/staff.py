@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
@@ -81,14 +81,19 @@ async def family_for(
     return family if allowed else None
 
 
-async def caseload(session: AsyncSession, member: StaffMember) -> list[Family]:
-    """A visitor's own families; for a manager, every family."""
+def caseload_query(member: StaffMember) -> Select[tuple[Family]]:
+    """The families this member reaches, by name: to page through, count or narrow down."""
     query = (
         select(Family).where(Family.erased_at_utc.is_(None)).order_by(Family.child_name, Family.id)
     )
     if not member.is_manager:
         query = query.where(Family.visitor_id == member.id)
-    return list(await session.scalars(query))
+    return query
+
+
+async def caseload(session: AsyncSession, member: StaffMember) -> list[Family]:
+    """A visitor's own families; for a manager, every family."""
+    return list(await session.scalars(caseload_query(member)))
 
 
 async def visitors(session: AsyncSession) -> list[VisitorLoad]:

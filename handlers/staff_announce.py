@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -69,18 +70,19 @@ async def _pick_groups(
     await say(update, context, text, InlineKeyboardMarkup(rows))
 
 
-async def _own_draft(
-    update: Update, context: BotContext, member: StaffMember, announcement_id: int, op: str
+async def owned_announcement(
+    update: Update, context: BotContext, member: StaffMember, announcement_id: int, action: str
 ) -> Announcement | None:
+    """The announcement if this member wrote it (or is a manager); refused and audited if not."""
     async with context.db() as session:
-        draft = await announcements.own_announcement(
-            session, context.clock, member, announcement_id, action=f"announce_{op}"
+        announcement = await announcements.own_announcement(
+            session, context.clock, member, announcement_id, action=action
         )
-        if draft is not None:
-            session.expunge(draft)
-    if draft is None:
+        if announcement is not None:
+            session.expunge(announcement)
+    if announcement is None:
         await refuse(update, context)
-    return draft
+    return announcement
 
 
 async def compose_tapped(update: Update, context: BotContext, member: StaffMember) -> None:
@@ -90,7 +92,9 @@ async def compose_tapped(update: Update, context: BotContext, member: StaffMembe
     if tap is None or tap.op not in COMPOSE_OPS:
         await refuse(update, context)
         return
-    draft = await _own_draft(update, context, member, tap.announcement_id, tap.op)
+    draft = await owned_announcement(
+        update, context, member, tap.announcement_id, f"announce_{tap.op}"
+    )
     if draft is None:
         return
     if draft.status != Status.DRAFT and tap.op != "drop":
@@ -148,26 +152,19 @@ async def _step(
     elif tap.op == "eat" and tap.moment is not None:
         await _event_time(update, context, member, draft, tap)
     elif tap.op == "now":
-        await _send(update, context, member, draft, context.clock.now())
+        await _send(update, context, member, draft)
     elif tap.op == "sch":
         text = texts.render("visitor/announce_pick_day.html.j2", purpose="send")
         markup = day_picker(context, member, lambda day: callbacks.announce(draft.id, "sday", day))
         await say(update, context, text, markup)
     elif tap.op == "sat" and tap.moment is not None:
         day, at = tap.moment
-        when = local_moment(day, at, member.timezone)
-        if when <= context.clock.now():
-            # "Later" that has already passed is a slip, not a "send now".
-            text = texts.render("visitor/announce_bad_time.html.j2", reason="past")
-            markup = time_picker(day, lambda moment: callbacks.announce(draft.id, "sat", moment))
-            await say(update, context, text, markup)
-        else:
-            await _send(update, context, member, draft, when)
+        again = time_picker(day, lambda moment: callbacks.announce(draft.id, "sat", moment))
+        later = local_moment(day, at, member.timezone)
+        await _send(update, context, member, draft, later, times_again=again)
     elif tap.op == "drop":
         async with context.db() as session:
-            loaded = await session.get(Announcement, draft.id)
-            assert loaded is not None
-            dropped = await announcements.discard(session, loaded)
+            dropped = await announcements.discard(session, draft.id)
         await say(
             update,
             context,
@@ -209,6 +206,18 @@ async def _event_time(
     await say(update, context, context.texts.render("visitor/announce_ask_place.html.j2"))
 
 
+async def _answered_draft(
+    session: AsyncSession, context: BotContext, member: StaffMember, draft_id: int, action: str
+) -> Announcement | None:
+    """The draft a typed answer is for (None if it is not this member's, or no longer a draft).
+    The question counts as answered; a bad answer rolls that back with the rest."""
+    await conversation.clear(session, member.telegram_user_id or 0)
+    draft = await announcements.own_announcement(
+        session, context.clock, member, draft_id, action=action
+    )
+    return draft if draft is not None and draft.status == Status.DRAFT else None
+
+
 async def typed_text(update: Update, context: BotContext, member: StaffMember, data: dict) -> None:
     """The announcement's words, or a photo with its caption."""
     message = update.effective_message
@@ -218,15 +227,9 @@ async def typed_text(update: Update, context: BotContext, member: StaffMember, d
     draft_id = int(data.get("announcement_id", 0))
     try:
         async with context.db() as session:
-            draft = await announcements.own_announcement(
-                session, context.clock, member, draft_id, action="announce_text"
-            )
-            if draft is None or draft.status != Status.DRAFT:
-                await conversation.clear(session, member.telegram_user_id or 0)
-                draft = None
-            else:
+            draft = await _answered_draft(session, context, member, draft_id, "announce_text")
+            if draft is not None:
                 announcements.set_content(draft, words, photo)
-                await conversation.clear(session, member.telegram_user_id or 0)
     except AnnouncementError as error:
         limit = announcements.CAPTION_TEXT_LIMIT if photo else announcements.TEXT_LIMIT
         await message.reply_html(
@@ -259,14 +262,9 @@ async def typed_place(update: Update, context: BotContext, member: StaffMember, 
     draft_id = int(data.get("announcement_id", 0))
     try:
         async with context.db() as session:
-            draft = await announcements.own_announcement(
-                session, context.clock, member, draft_id, action="announce_place"
-            )
-            if draft is not None and draft.status == Status.DRAFT:
+            draft = await _answered_draft(session, context, member, draft_id, "announce_place")
+            if draft is not None:
                 announcements.set_place(draft, message.text)
-            else:
-                draft = None
-            await conversation.clear(session, member.telegram_user_id or 0)
     except AnnouncementError as error:
         await message.reply_html(
             context.texts.render("visitor/announce_bad_time.html.j2", reason=error.reason)
@@ -298,15 +296,14 @@ async def _preview(update: Update, context: BotContext, member: StaffMember, dra
         draft = await session.get(Announcement, draft_id)
         assert draft is not None
         names = await announcements.group_names(session, draft_id)
-        people = await announcements.recipients(session, draft)
+        reach = await announcements.audience(session, draft)
         payload = announcement_payload(context.texts, draft, names, member.timezone)
         is_event = draft.is_event
     await deliver(context.bot, chat.id, payload)
-    reach = announcements.Audience(len({p.family_id for p in people}), len(people))
     text = context.texts.render(
         "visitor/announce_controls.html.j2",
         audience=reach,
-        unreachable=sum(1 for person in people if person.unreachable),
+        unreachable=reach.unreachable,
         is_event=is_event,
         scheduled_for=None,
     )
@@ -316,14 +313,20 @@ async def _preview(update: Update, context: BotContext, member: StaffMember, dra
 
 
 async def _send(
-    update: Update, context: BotContext, member: StaffMember, draft: Announcement, when: datetime
+    update: Update,
+    context: BotContext,
+    member: StaffMember,
+    draft: Announcement,
+    later: datetime | None = None,
+    *,
+    times_again: InlineKeyboardMarkup | None = None,
 ) -> None:
     """Now: the controls message becomes the progress message, edited as the fan-out goes.
-    Later: it says when. Only the first tap does anything."""
+    Later: it says when (or, for a time that has passed, offers the times again). Only the
+    first tap does anything."""
     query = update.callback_query
     assert query is not None
-    now = context.clock.now()
-    sending_now = when <= now
+    sending_now = later is None
     tapped = query.message if isinstance(query.message, Message) else None
     try:
         async with context.db() as session:
@@ -332,16 +335,23 @@ async def _send(
             if sending_now and tapped is not None:
                 loaded.progress_chat_id = tapped.chat.id
                 loaded.progress_message_id = tapped.message_id
-            moved = await announcements.send_at(session, context.clock, member, loaded, when)
+            if later is None:
+                moved = await announcements.send_at(
+                    session, context.clock, member, loaded, context.clock.now()
+                )
+            else:
+                moved = await announcements.schedule(session, context.clock, member, loaded, later)
             if moved and sending_now:
                 await announcements.fan_out(session, context.clock, context.texts, draft.id)
             names = await announcements.group_names(session, draft.id)
             reach = await announcements.audience(session, loaded)
     except AnnouncementError as error:
-        await query.answer()
-        await replies.send(
-            query, context.texts.render("visitor/announce_bad_time.html.j2", reason=error.reason)
-        )
+        text = context.texts.render("visitor/announce_bad_time.html.j2", reason=error.reason)
+        if error.reason == "past" and times_again is not None:
+            await say(update, context, text, times_again)
+        else:
+            await query.answer()
+            await replies.send(query, text)
         return
     if not moved:
         await query.answer(context.texts.label("announce_sent_already"))
@@ -366,7 +376,7 @@ async def _send(
             context,
             context.texts.render(
                 "visitor/announce_scheduled.html.j2",
-                send_at=to_local(when, member.timezone),
+                send_at=to_local(later, member.timezone),
                 audience=reach,
             ),
         )

@@ -4,13 +4,12 @@ announcement, and cancelling or moving an event (everyone told who had not decli
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import announcements, callbacks, events
-from bot.announcement_messages import ListItem, event_view, shown_names
+from bot.announcement_messages import event_view, list_item, shown_names
 from bot.announcements import Status
 from bot.callbacks import AnnounceTap
 from bot.clock import as_utc, to_local
@@ -27,6 +26,7 @@ from handlers.staff_access import (
     staff_only,
     time_picker,
 )
+from handlers.staff_announce import owned_announcement
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +37,10 @@ def _button(label: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
 
 
-def _status_label(context: BotContext, announcement: Announcement) -> str:
-    if announcement.event_cancelled_at_utc is not None:
-        return context.texts.label("status_cancelled")
-    return context.texts.label(f"status_{announcement.status}")
-
-
 async def list_announcements(update: Update, context: BotContext, member: StaffMember) -> None:
     async with context.db() as session:
         recent = await announcements.recent(session, member)
-    items = [
-        ListItem(
-            to_local(as_utc(item.send_at_utc or item.created_at_utc), member.timezone),
-            item.text,
-            _status_label(context, item),
-        )
-        for item in recent
-    ]
+    items = [list_item(context.texts, item, member.timezone) for item in recent]
     rows = [
         [
             _button(
@@ -76,7 +63,9 @@ async def _details(
     context: BotContext,
     member: StaffMember,
     announcement_id: int,
-    **note: Any,
+    *,
+    note: str | None = None,
+    told: int = 0,
 ) -> None:
     async with context.db() as session:
         announcement = await session.get(Announcement, announcement_id)
@@ -89,7 +78,7 @@ async def _details(
             if announcement.is_event and sending
             else None
         )
-        changeable = events.changeable(announcement, context.clock)
+        changeable = events.changeable(announcement, context.clock.now())
     scheduled_for = (
         to_local(as_utc(announcement.send_at_utc), member.timezone)
         if announcement.status == Status.SCHEDULED and announcement.send_at_utc
@@ -104,8 +93,8 @@ async def _details(
         scheduled_for=scheduled_for,
         progress=progress,
         attendance=attendance,
-        note=note.get("note"),
-        told=note.get("told", 0),
+        note=note,
+        told=told,
     )
     texts = context.texts
     rows = [[_button(texts.label("announce_refresh"), callbacks.announce(announcement_id, "view"))]]
@@ -143,11 +132,12 @@ async def follow_up_tapped(update: Update, context: BotContext, member: StaffMem
     if tap.op == "list":
         await list_announcements(update, context, member)
         return
-    async with context.db() as session:
-        announcement = await announcements.own_announcement(
-            session, context.clock, member, tap.announcement_id, action=f"announcement_{tap.op}"
-        )
-    if announcement is None or announcement.status in (Status.DRAFT, Status.DISCARDED):
+    announcement = await owned_announcement(
+        update, context, member, tap.announcement_id, f"announcement_{tap.op}"
+    )
+    if announcement is None:
+        return
+    if announcement.status in (Status.DRAFT, Status.DISCARDED):
         await refuse(update, context)
         return
     await _step(update, context, member, tap)
@@ -171,11 +161,7 @@ async def _step(update: Update, context: BotContext, member: StaffMember, tap: A
         await say_long(update, context, text)
     elif tap.op == "stop":
         async with context.db() as session:
-            announcement = await session.get(Announcement, announcement_id)
-            assert announcement is not None
-            stopped = announcement.status == Status.SCHEDULED and await announcements.discard(
-                session, announcement
-            )
+            stopped = await announcements.discard(session, announcement_id)
         if stopped:
             await say(
                 update, context, texts.render("visitor/announce_gone.html.j2", status="discarded")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot import announcements
 from bot.announcement_messages import progress_markup, progress_text
@@ -27,10 +27,7 @@ async def update_progress(services: Services, bot: Bot) -> int:
     edits: list[tuple[int, int, int, str, object]] = []
     async with services.sessions.begin() as session:
         for announcement in await announcements.in_progress(session):
-            progress = await announcements.progress(session, announcement.id)
-            if progress.done:
-                announcement.status = announcements.Status.SENT.value
-                announcement.finished_at_utc = services.clock.now()
+            progress = await announcements.settle(session, services.clock, announcement)
             where = await announcements.progress_message(session, announcement)
             if where is None:
                 continue
@@ -46,9 +43,10 @@ async def update_progress(services: Services, bot: Bot) -> int:
                 text, chat_id=chat_id, message_id=message_id, parse_mode="HTML", reply_markup=markup
             )
         except BadRequest as error:
+            # "Not modified": another instance showed the same counts first.
             if "not modified" not in str(error).lower():
                 log.warning("announcement %s: progress not shown: %s", announcement_id, error)
-        except (Forbidden, TelegramError) as error:
+        except TelegramError as error:
             # Shown next time; the sending itself does not depend on it.
             log.warning(
                 "announcement %s: progress not shown: %s", announcement_id, type(error).__name__

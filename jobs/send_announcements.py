@@ -7,6 +7,7 @@ import logging
 
 from bot import announcements
 from bot.context import BotContext, Services
+from jobs import send_outbox
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,5 @@ async def fan_out_due(services: Services) -> int:
 
 async def tick(context: BotContext) -> None:
     if await fan_out_due(context.services):
-        sender = context.application.bot_data["outbox_sender"]
-        if not sender.draining:
-            context.application.create_task(sender.drain(), name="outbox-drain")
+        # Start sending now rather than at the outbox's next tick.
+        await send_outbox.drain(context)

@@ -12,7 +12,7 @@ from bot import announcements, events, groups
 from bot.data_export import export_for_service
 from bot.enrolment import PRIVACY_NOTICE_VERSION, add_staff, create_family
 from bot.erasure import erase_family
-from bot.models import Carer, GroupMember, OutboxMessage, Rsvp
+from bot.models import Announcement, Carer, GroupMember, OutboxMessage, Rsvp
 from bot.staff import member_of
 
 
@@ -116,8 +116,6 @@ async def test_drafts_nobody_finished_are_put_aside_after_a_week(services, clock
         fresh = await announcements.start_draft(session, clock, member)
         assert await announcements.drop_stale_drafts(session, clock.now()) == 1
     async with services.sessions() as session:
-        from bot.models import Announcement
-
         rows = {
             row.id: (row.status, row.text) for row in await session.scalars(select(Announcement))
         }

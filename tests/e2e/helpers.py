@@ -3,6 +3,10 @@ visitor signing in, adding a family and booking a visit."""
 
 from __future__ import annotations
 
+from datetime import time
+
+from bot.enrolment import PRIVACY_NOTICE_VERSION, create_family
+from bot.models import Carer
 from tests.fake_bot_api import FakeUser, SentMessage
 from tests.harness import BotHarness
 
@@ -76,11 +80,6 @@ async def enrolled_families(
     """`count` families, each with one carer who has joined and agreed (written straight to the
     database: enrolling hundreds through the chat would test nothing new). Returns
     (family id, the carer's Telegram user)."""
-    from datetime import time
-
-    from bot.enrolment import PRIVACY_NOTICE_VERSION, create_family
-    from bot.models import Carer
-
     joined: list[tuple[int, FakeUser]] = []
     async with bot.services.sessions.begin() as session:
         for index in range(count):
@@ -132,9 +131,10 @@ async def write_announcement(
     text: str,
     *,
     event: tuple[str, str, str] | None = None,
+    with_photo: bool = False,
 ) -> tuple[SentMessage, SentMessage]:
-    """/announce for `groups`, the words, and the event's (day button, time, place) if any.
-    Returns (the preview, the message with Send now / later)."""
+    """/announce for `groups`, the words (as a photo's caption `with_photo`), and the event's
+    (day button, time, place) if any. Returns (the preview, the message with Send now / later)."""
     await sender.send("/announce")
     pick = await sender.wait_for(lambda m: "Who is it for?" in m.plain)
     for group in groups:
@@ -144,7 +144,10 @@ async def write_announcement(
         )
     await sender.tap(pick, button_text="Next ➡️")
     await sender.wait_for(lambda m: "Now type the announcement" in m.plain)
-    await sender.send(text)
+    if with_photo:
+        await sender.send_photo(caption=text)
+    else:
+        await sender.send(text)
     ask = await sender.wait_for(lambda m: "Is this an event" in m.plain)
     if event is None:
         await sender.tap(ask, button_text="No, just news")
@@ -159,6 +162,6 @@ async def write_announcement(
         )
         await sender.wait_for(lambda m: "Where is it?" in m.plain)
         await sender.send(place)
-    preview = await sender.wait_for(lambda m: "📣" in m.plain)
+    preview = await sender.wait_for(lambda m: text in m.plain)
     controls = await sender.wait_for(lambda m: "exactly how families will see it" in m.plain)
     return preview, controls

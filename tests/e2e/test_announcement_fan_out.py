@@ -9,18 +9,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
-from bot.models import Carer, OutboxMessage
-from tests.e2e.helpers import enrolled_families, sign_in
+from bot.groups import add_families, create_group
+from bot.models import Carer, OutboxMessage, Staff
+from bot.staff import member_of
+from tests.e2e.helpers import enrolled_families, sign_in, write_announcement
 
 NEWS = "Sensory play group this Friday: soft play, bubbles and music."
 
 
 async def _group_of_everyone(bot, owner_id: int, families) -> None:
     """`portage-bot group create` and `group add`, as a service loads its lists."""
-    from bot.groups import add_families, create_group
-    from bot.models import Staff
-    from bot.staff import member_of
-
     async with bot.services.sessions.begin() as session:
         owner = member_of(await session.get(Staff, owner_id))
         group = await create_group(session, bot.clock, owner, "Everyone")
@@ -28,17 +26,8 @@ async def _group_of_everyone(bot, owner_id: int, families) -> None:
 
 
 async def _announce_now(manager) -> str:
-    await manager.send("/announce")
-    pick = await manager.wait_for(lambda m: "Who is it for?" in m.plain)
-    await manager.tap(pick, button_text="Everyone")
-    pick = await manager.wait_for(lambda m: "It would reach" in m.plain)
-    await manager.tap(pick, button_text="Next ➡️")
-    await manager.wait_for(lambda m: "Now type the announcement" in m.plain)
-    await manager.send(NEWS)
-    await manager.tap(
-        await manager.wait_for(lambda m: "Is this an event" in m.plain), button_text="No, just news"
-    )
-    controls = await manager.wait_for(lambda m: "exactly how families will see it" in m.plain)
+    """News for the "Everyone" group, sent now. Returns what the controls said before."""
+    _, controls = await write_announcement(manager, ["Everyone"], NEWS)
     said = controls.plain
     await manager.tap(controls, button_text="📤 Send now")
     await manager.wait_for(lambda m: "Going out now" in m.plain)
@@ -49,7 +38,7 @@ def _copies(parent) -> int:
     return sum(NEWS in message.plain for message in parent.inbox())
 
 
-async def _delivered(fake, families) -> int:
+def _delivered(families) -> int:
     return sum(_copies(parent) for _, parent in families)
 
 
@@ -73,7 +62,7 @@ async def test_several_hundred_families_within_telegrams_limits(bot, fake):
     # While it drains (about 12 s at 25 a second), the progress job runs now and then.
     edits = 0
     for _ in range(120):
-        if await _delivered(fake, families) >= 298:
+        if _delivered(families) >= 298:
             break
         edits += await bot.show_progress()
         await asyncio.sleep(0.5)
@@ -116,11 +105,11 @@ async def test_a_restart_in_the_middle_sends_nobody_a_second_copy(bot, fake):
     await fake.wait_until(lambda: sum(_copies(p) for _, p in families) >= 30, timeout=10)
     # The bot stops mid fan-out (the sender finishes the batch in flight) and starts again.
     await bot.restart()
-    halfway = await _delivered(fake, families)
+    halfway = _delivered(families)
     assert 30 <= halfway < 150
     await bot.tick()
     await bot.tick()
-    assert await _delivered(fake, families) == 150
+    assert _delivered(families) == 150
     assert all(_copies(parent) == 1 for _, parent in families)
     await bot.show_progress()
     progress = [m for m in manager.inbox() if "Sent:" in m.plain]
@@ -131,20 +120,9 @@ async def test_a_scheduled_announcement_goes_at_its_time_with_its_own_progress(b
     families = await enrolled_families(bot, fake, 3)
     manager = await sign_in(bot, fake, 2001, "Maya", role="manager")
     await _group_of_everyone(bot, 1, families)
-    await manager.send("/announce")
-    pick = await manager.wait_for(lambda m: "Who is it for?" in m.plain)
-    await manager.tap(pick, button_text="Everyone")
-    await manager.tap(
-        await manager.wait_for(lambda m: "It would reach" in m.plain), button_text="Next ➡️"
-    )
-    await manager.wait_for(lambda m: "Now type the announcement" in m.plain)
-    await manager.send_photo(caption=NEWS)
-    await manager.tap(
-        await manager.wait_for(lambda m: "Is this an event" in m.plain), button_text="No, just news"
-    )
-    preview = await manager.wait_for(lambda m: m.kind == "photo")
+    preview, controls = await write_announcement(manager, ["Everyone"], NEWS, with_photo=True)
+    assert preview.kind == "photo"
     assert NEWS in preview.plain
-    controls = await manager.wait_for(lambda m: "exactly how families will see it" in m.plain)
     await manager.tap(controls, button_text="🕒 Send later…")
     await manager.tap(
         await manager.wait_for(lambda m: "Which day should it go out?" in m.plain),

@@ -33,6 +33,14 @@ async def _event_with_answers(bot, fake):
     return manager, parents
 
 
+async def _open_details(manager):
+    """/announcements, then the latest: its details and who is coming."""
+    await manager.send("/announcements")
+    listing = await manager.wait_for(lambda m: "Announcements" in m.plain)
+    await manager.tap(listing, button_text=next(t for t, _ in listing.button_data()))
+    return await manager.wait_for(lambda m: "Coming: 1" in m.plain)
+
+
 def _count(parent, words: str) -> int:
     return sum(words in message.plain for message in parent.inbox())
 
@@ -62,10 +70,7 @@ async def test_the_day_before_only_those_coming_are_reminded_once(bot, fake, clo
 
 async def test_cancelling_tells_everyone_who_did_not_decline(bot, fake, clock):
     manager, (coming, not_coming, silent) = await _event_with_answers(bot, fake)
-    await manager.send("/announcements")
-    listing = await manager.wait_for(lambda m: "Announcements" in m.plain)
-    await manager.tap(listing, button_text=next(t for t, _ in listing.button_data()))
-    details = await manager.wait_for(lambda m: "Coming: 1" in m.plain)
+    details = await _open_details(manager)
     assert "No answer yet: 1" in details.plain
     await manager.tap(details, button_text="❌ Cancel the event")
     confirm = await manager.wait_for(lambda m: "Cancel this event?" in m.plain)
@@ -88,10 +93,7 @@ async def test_cancelling_tells_everyone_who_did_not_decline(bot, fake, clock):
 
 async def test_moving_tells_them_and_the_reminder_follows_the_new_day(bot, fake, clock):
     manager, (coming, not_coming, silent) = await _event_with_answers(bot, fake)
-    await manager.send("/announcements")
-    listing = await manager.wait_for(lambda m: "Announcements" in m.plain)
-    await manager.tap(listing, button_text=next(t for t, _ in listing.button_data()))
-    details = await manager.wait_for(lambda m: "Coming: 1" in m.plain)
+    details = await _open_details(manager)
     await manager.tap(details, button_text="🔁 Move it")
     await manager.tap(
         await manager.wait_for(lambda m: "Which day does it move to?" in m.plain),
