@@ -17,6 +17,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.migrate import upgrade_to_head
 from bot.rate_limit import TelegramLimits
 from bot.texts import CONTENT_DIR, Texts
+from bot.updates import PerChatUpdateProcessor
 from handlers import (
     access,
     awaiting,
@@ -136,7 +137,10 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .rate_limiter(rate_limiter or TelegramLimits())
+        .concurrent_updates(PerChatUpdateProcessor())
+        .rate_limiter(
+            rate_limiter or TelegramLimits(overall_per_second=settings.telegram_messages_per_second)
+        )
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 from pydantic import Field, field_validator
@@ -9,11 +10,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import checked_timezone
 
+# Telegram's rule for setWebhook's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+SECRET_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
 
 class Settings(BaseSettings):
     """Everything the bot reads from its environment; names match the README's table."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a mistyped setting must not print the token or the secret.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     telegram_bot_token: str = Field(default="", repr=False)
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -25,8 +32,16 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=14, ge=1)
     # How often the scheduler ticks; the database decides what is due, so this is only latency.
     tick_seconds: float = Field(default=30.0, gt=0)
-    # The share of Telegram's 30 messages a second the outbox may use, leaving room for replies.
-    outbox_messages_per_second: float = Field(default=25.0, gt=0)
+    # Telegram's limit on new messages a second, all chats together (a local Bot API server or a
+    # test double may allow more).
+    telegram_messages_per_second: float = Field(default=30.0, gt=0)
+    # The outbox's share of that, for all instances together; replies go first within the rest.
+    outbox_messages_per_second: float = Field(default=29.0, gt=0)
+    # A claimed outbox row not recorded within this long is taken by another sender (its
+    # instance died mid-send).
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    # A timeout or 5xx is tried again after this, then 4 times longer each time (5 s, 20 s, ...).
+    outbox_backoff_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
     # A visit's summary reaches the visitor at this local time on the working day before it
     # (or soon after booking, when the visit is booked later than that).
@@ -40,11 +55,33 @@ class Settings(BaseSettings):
     event_reminder_time: time = time(17, 0)
     # A discharged family's diary is erased this many days later (about 12 months).
     retention_days: int = Field(default=365, ge=1)
+    # Webhook mode (`portage-bot run --webhook`): where the bot listens, behind a reverse proxy
+    # that terminates TLS, and the public https URL Telegram calls (`/telegram` is appended).
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_public_url: str = ""
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; updates without it are refused.
+    webhook_secret_token: str = Field(default="", repr=False)
 
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         return checked_timezone(value)
+
+    @field_validator("webhook_public_url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.lower().startswith("https://"):
+            raise ValueError("must be an https:// URL (Telegram calls webhooks over HTTPS only)")
+        return value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _telegram_secret_shape(cls, value: str) -> str:
+        if value and not SECRET_TOKEN_SHAPE.fullmatch(value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - only")
+        return value
 
     @property
     def database_is_sqlite(self) -> bool:
@@ -62,3 +99,23 @@ def require_token(settings: Settings) -> str:
             "(see .env.example)."
         )
     return settings.telegram_bot_token.strip()
+
+
+class MissingWebhookSettingsError(RuntimeError):
+    """Raised when webhook mode is asked for without its public URL or secret token."""
+
+
+def require_webhook(settings: Settings) -> None:
+    missing = [
+        name
+        for name, value in (
+            ("WEBHOOK_PUBLIC_URL", settings.webhook_public_url),
+            ("WEBHOOK_SECRET_TOKEN", settings.webhook_secret_token),
+        )
+        if not value
+    ]
+    if missing:
+        raise MissingWebhookSettingsError(
+            f"{' and '.join(missing)} must be set for webhook mode: put them in the environment "
+            "or in .env (see .env.example)."
+        )

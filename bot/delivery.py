@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 
 from bot.chart import ChartData, ChartLabels, render_chart
+from bot.rate_limit import BULK
 
 MEDIA_METHODS = {
     "photo": "sendPhoto",
@@ -58,8 +59,13 @@ async def chart_png(payload: dict[str, Any]) -> bytes:
     return await asyncio.to_thread(render_chart, chart, ChartLabels(**labels))
 
 
-async def deliver(bot: Bot, chat_id: int, payload: dict[str, Any]) -> Message:
+async def deliver(
+    bot: Bot, chat_id: int, payload: dict[str, Any], *, bulk: bool = False
+) -> Message:
+    """Send one payload. `bulk` (the outbox) lets any person's reply go first."""
     method = payload.get("method", "sendMessage")
+    # ExtBot takes rate_limit_args; a plain Bot (never used by the app) would not.
+    limits: dict[str, Any] = {"rate_limit_args": BULK} if bulk else {}
     markup_data = payload.get("reply_markup")
     markup = InlineKeyboardMarkup.de_json(markup_data, bot) if markup_data else None
     caption = payload.get("caption")
@@ -69,6 +75,7 @@ async def deliver(bot: Bot, chat_id: int, payload: dict[str, Any]) -> Message:
             text=payload["text"],
             parse_mode=payload.get("parse_mode"),
             reply_markup=markup,
+            **limits,
         )
     if method == "sendChart":
         png = await chart_png(payload)
@@ -77,6 +84,7 @@ async def deliver(bot: Bot, chat_id: int, payload: dict[str, Any]) -> Message:
             photo=InputFile(png, filename="chart.png"),
             caption=caption,
             parse_mode="HTML",
+            **limits,
         )
     senders = {
         "sendPhoto": bot.send_photo,
@@ -87,5 +95,10 @@ async def deliver(bot: Bot, chat_id: int, payload: dict[str, Any]) -> Message:
     if method not in senders:
         raise ValueError(f"unknown outbox method {method!r}")
     return await senders[method](
-        chat_id, payload["file_id"], caption=caption, parse_mode="HTML", reply_markup=markup
+        chat_id,
+        payload["file_id"],
+        caption=caption,
+        parse_mode="HTML",
+        reply_markup=markup,
+        **limits,
     )

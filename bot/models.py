@@ -402,3 +402,14 @@ class AuditEvent(Base):
     family_id: Mapped[int | None] = mapped_column(Integer, index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(120), default="")
+
+
+class SendPace(Base):
+    """When the next outbox send may start, shared by every instance (a single row), so the bot's
+    total rate stays within Telegram's limit however many instances drain the outbox."""
+
+    __tablename__ = "send_pace"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Microseconds since the Unix epoch, on the senders' wall clocks (kept in step by NTP).
+    next_send_us: Mapped[int] = mapped_column(BigInteger)

@@ -9,19 +9,20 @@ repeat, which is the best the Bot API allows without an idempotency key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.db import insert_or_merge
 from bot.models import Carer, OutboxMessage
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+GIVE_UP_AFTER = timedelta(days=1)
 
 
 class OutboxStatus(StrEnum):
@@ -43,6 +44,7 @@ class ClaimedMessage:
     carer_id: int | None
     payload: dict[str, Any]
     attempts: int
+    created_at_utc: datetime
 
 
 def reminder_key(carer_id: int, local_date: date) -> str:
@@ -98,38 +100,39 @@ async def enqueue_many(
     priority: int = 0,
     announcement_id: int | None = None,
 ) -> int:
-    """Add many messages at once (thousands, in chunks); keys already there are skipped.
+    """Add many messages at once (thousands); keys already there are skipped.
     Returns how many rows were added."""
     now = clock.now()
-    added = 0
-    for start in range(0, len(messages), 500):
-        rows = [
-            {
-                "kind": kind,
-                "dedupe_key": message.dedupe_key,
-                "chat_id": message.chat_id,
-                "payload": message.payload,
-                "family_id": message.family_id,
-                "carer_id": message.carer_id,
-                "local_date": message.local_date,
-                "status": message.status.value,
-                "attempts": 0,
-                "not_before_utc": now,
-                "created_at_utc": now,
-                "last_error": message.last_error,
-                "priority": priority,
-                "announcement_id": announcement_id,
-            }
-            for message in messages[start : start + 500]
-        ]
-        statement = (
-            insert_or_merge(session, OutboxMessage)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        result = await session.execute(statement)
-        added += max(result.rowcount or 0, 0)
-    return added
+    rows = [
+        {
+            "kind": kind,
+            "dedupe_key": message.dedupe_key,
+            "chat_id": message.chat_id,
+            "payload": message.payload,
+            "family_id": message.family_id,
+            "carer_id": message.carer_id,
+            "local_date": message.local_date,
+            "status": message.status.value,
+            "attempts": 0,
+            "not_before_utc": now,
+            "created_at_utc": now,
+            "last_error": message.last_error,
+            "priority": priority,
+            "announcement_id": announcement_id,
+        }
+        for message in messages
+    ]
+    if not rows:
+        return 0
+    # One statement with a list of rows: SQLAlchemy batches it ("insertmanyvalues") and caches
+    # its compiled form, and RETURNING counts only the rows that were new.
+    statement = (
+        insert_or_merge(session, OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    result = await session.execute(statement, rows)
+    return len(result.all())
 
 
 async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
@@ -143,7 +146,9 @@ async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     return found
 
 
-async def claim(session: AsyncSession, clock: Clock, *, limit: int) -> list[ClaimedMessage]:
+async def claim(
+    session: AsyncSession, clock: Clock, *, limit: int, lease: timedelta = LEASE
+) -> list[ClaimedMessage]:
     """Take up to `limit` due rows for sending, and commit the claim before any send."""
     now = clock.now()
     due = (
@@ -166,9 +171,17 @@ async def claim(session: AsyncSession, clock: Clock, *, limit: int) -> list[Clai
     for row in rows:
         row.status = OutboxStatus.SENDING.value
         row.attempts += 1
-        row.lease_until_utc = now + LEASE
+        row.lease_until_utc = now + lease
         claimed.append(
-            ClaimedMessage(row.id, row.kind, row.chat_id, row.carer_id, row.payload, row.attempts)
+            ClaimedMessage(
+                row.id,
+                row.kind,
+                row.chat_id,
+                row.carer_id,
+                row.payload,
+                row.attempts,
+                as_utc(row.created_at_utc),
+            )
         )
     await session.commit()
     return claimed
@@ -199,9 +212,13 @@ async def mark_retry(
     reason: str,
     counts_as_attempt: bool = True,
 ) -> None:
-    """Send again after `delay`; after MAX_ATTEMPTS real failures the row is failed for good."""
+    """Send again after `delay`; after MAX_ATTEMPTS real failures, or a day of being told "not
+    now", the row is failed for good: nothing is retried forever."""
     if counts_as_attempt and message.attempts >= MAX_ATTEMPTS:
         await mark_failed(session, message.id, reason=f"gave up after {message.attempts}: {reason}")
+        return
+    if clock.now() - message.created_at_utc > GIVE_UP_AFTER:
+        await mark_failed(session, message.id, reason=f"gave up after a day: {reason}")
         return
     values: dict[str, Any] = {
         "status": OutboxStatus.PENDING.value,
@@ -214,6 +231,19 @@ async def mark_retry(
         values["attempts"] = max(message.attempts - 1, 0)
     await session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values)
+    )
+
+
+async def release(session: AsyncSession, message_id: int) -> None:
+    """Claimed but never sent (the process is stopping): pending again, the attempt not counted."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            lease_until_utc=None,
+            attempts=OutboxMessage.attempts - 1,
+        )
     )
 
 

@@ -47,42 +47,61 @@ MESSAGE_METHODS = frozenset(
 
 class SlidingWindow:
     """At most `limit` requests in any `period` seconds (wall clock): those in flight plus those
-    answered within the last period. Use as `async with window:` around the request."""
+    answered within the last period. Use as `async with window:` around a request, or
+    `acquire(bulk=True)` / `release()` for bulk sends, which wait while anyone else does: a
+    parent's reply takes the next free slot ahead of the outbox."""
 
     def __init__(self, limit: float, period: float = 1.0) -> None:
         self.limit = max(1, int(limit))
         self.period = period + MARGIN_SECONDS
         self._answered: collections.deque[float] = collections.deque()
         self._in_flight = 0
+        self._replies_waiting = 0
         self._changed = asyncio.Condition()
 
-    async def __aenter__(self) -> None:
+    async def acquire(self, *, bulk: bool = False) -> None:
         loop = asyncio.get_running_loop()
         async with self._changed:
-            while True:
-                now = loop.time()
-                while self._answered and now - self._answered[0] >= self.period:
-                    self._answered.popleft()
-                if len(self._answered) + self._in_flight < self.limit:
-                    self._in_flight += 1
-                    return
-                timeout = self._answered[0] + self.period - now if self._answered else None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout)
+            if not bulk:
+                self._replies_waiting += 1
+            try:
+                while True:
+                    now = loop.time()
+                    while self._answered and now - self._answered[0] >= self.period:
+                        self._answered.popleft()
+                    free = len(self._answered) + self._in_flight < self.limit
+                    if free and not (bulk and self._replies_waiting):
+                        self._in_flight += 1
+                        return
+                    timeout = self._answered[0] + self.period - now if self._answered else None
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), timeout)
+            finally:
+                if not bulk:
+                    self._replies_waiting -= 1
+                    self._changed.notify_all()
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def release(self) -> None:
         async with self._changed:
             self._in_flight -= 1
             self._answered.append(asyncio.get_running_loop().time())
             self._changed.notify_all()
 
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.release()
+
 
 class ChatPacing:
-    """One message a second per chat, counted from the previous answer; chats not heard from
-    for a while are forgotten."""
+    """One message a second per private chat and one every three seconds per group (Telegram's
+    20 a minute), counted from the previous answer; chats not heard from for a while are
+    forgotten."""
 
-    def __init__(self, interval: float = 1.0) -> None:
+    def __init__(self, interval: float = 1.0, group_interval: float = 3.0) -> None:
         self.interval = interval + MARGIN_SECONDS
+        self.group_interval = group_interval + MARGIN_SECONDS
         self._last_answered: dict[int | str, float] = {}
         self._locks: dict[int | str, asyncio.Lock] = {}
 
@@ -91,7 +110,8 @@ class ChatPacing:
         loop = asyncio.get_running_loop()
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
-            wait = self._last_answered.get(chat_id, float("-inf")) + self.interval - loop.time()
+            interval = self.group_interval if _is_group(chat_id) else self.interval
+            wait = self._last_answered.get(chat_id, float("-inf")) + interval - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)
             try:
@@ -104,13 +124,22 @@ class ChatPacing:
     def _forget_quiet_chats(self, now: float) -> None:
         for chat_id, answered_at in list(self._last_answered.items()):
             lock = self._locks.get(chat_id)
-            if now - answered_at > self.interval and (lock is None or not lock.locked()):
+            if now - answered_at > self.group_interval and (lock is None or not lock.locked()):
                 self._last_answered.pop(chat_id, None)
                 self._locks.pop(chat_id, None)
 
 
-class TelegramLimits(BaseRateLimiter[None]):
-    """The bot's rate limiter: per-chat pacing, an overall cap, one retry after a short 429."""
+def _is_group(chat_id: int | str) -> bool:
+    # Groups and channels have negative ids (or an @username); people have positive ones.
+    return isinstance(chat_id, str) or chat_id < 0
+
+
+BULK: dict[str, Any] = {"bulk": True}
+
+
+class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
+    """The bot's rate limiter: per-chat pacing, an overall cap, one retry after a short 429.
+    The outbox passes `rate_limit_args=BULK`, so a person's reply is never queued behind it."""
 
     def __init__(
         self,
@@ -139,16 +168,21 @@ class TelegramLimits(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: None,
+        rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         paced = endpoint in MESSAGE_METHODS and chat_id is not None
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         for attempt in range(self.max_retries + 1):
             try:
                 if not paced:
                     return await callback(*args, **kwargs)
-                async with self.chats.turn(chat_id), self.overall:
-                    return await callback(*args, **kwargs)
+                async with self.chats.turn(chat_id):
+                    await self.overall.acquire(bulk=bulk)
+                    try:
+                        return await callback(*args, **kwargs)
+                    finally:
+                        await self.overall.release()
             except RetryAfter as error:
                 delay = error.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)

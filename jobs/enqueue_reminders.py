@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
-from bot import cards
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import cards as cards_module
 from bot.context import BotContext, Services
-from bot.diary import DayCard, day_card, today_for
+from bot.diary import day_cards, today_for
 from bot.models import Family
-from bot.outbox import OutboxStatus, enqueue
-from bot.reminders import find_due
+from bot.outbox import NewMessage, OutboxStatus, enqueue_many
+from bot.reminders import DueReminder, find_due
 
 log = logging.getLogger(__name__)
+
+
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -22,48 +28,89 @@ class TickReport:
     missed: int
     without_plan: int
 
+    def __add__(self, other: TickReport) -> TickReport:
+        return TickReport(
+            self.enqueued + other.enqueued,
+            self.missed + other.missed,
+            self.without_plan + other.without_plan,
+        )
+
 
 async def enqueue_due_reminders(services: Services) -> TickReport:
     now = services.clock.now()
     catch_up = timedelta(minutes=services.settings.catch_up_window_minutes)
-    enqueued = missed = without_plan = 0
-    async with services.sessions.begin() as session:
+    async with services.sessions() as session:
         due = await find_due(session, now, catch_up=catch_up)
-        day_cards: dict[tuple[int, date], DayCard] = {}
-        for reminder in due:
-            payload: dict = {}
-            if not reminder.missed:
-                key = (reminder.family_id, reminder.local_date)
-                if key not in day_cards:
-                    family = await session.get(Family, reminder.family_id)
-                    assert family is not None
-                    today = today_for(family, services.clock)
-                    day_cards[key] = await day_card(session, family, reminder.local_date, today)
-                if not day_cards[key].targets:
-                    without_plan += 1
-                    continue
-                payload = cards.day_card(services.texts, day_cards[key], is_reminder=True).payload()
-            # A missed one is recorded too, so the day is accounted for and never sent late.
-            added = await enqueue(
-                session,
-                services.clock,
-                kind="reminder",
-                dedupe_key=reminder.dedupe_key,
-                chat_id=reminder.chat_id,
-                payload=payload,
-                family_id=reminder.family_id,
-                carer_id=reminder.carer_id,
-                local_date=reminder.local_date,
-                status=OutboxStatus.MISSED if reminder.missed else OutboxStatus.PENDING,
-                last_error="past the catch-up window" if reminder.missed else None,
+    report = TickReport(0, 0, 0)
+    # Each chunk is committed on its own, so the sender starts on the first families while the
+    # rest of a county's reminders are still being written.
+    for start in range(0, len(due), CHUNK):
+        async with services.sessions.begin() as session:
+            report += await _enqueue_chunk(session, services, due[start : start + CHUNK])
+    if report.enqueued or report.missed:
+        log.info("reminder tick: %s enqueued, %s missed", report.enqueued, report.missed)
+    return report
+
+
+async def _enqueue_chunk(
+    session: AsyncSession, services: Services, due: list[DueReminder]
+) -> TickReport:
+    families = {
+        family.id: family
+        for family in await session.scalars(
+            select(Family).where(Family.id.in_({reminder.family_id for reminder in due}))
+        )
+    }
+    cards = await day_cards(
+        session,
+        [
+            (
+                families[reminder.family_id],
+                reminder.local_date,
+                today_for(families[reminder.family_id], services.clock),
             )
-            if reminder.missed:
-                missed += int(added)
-            else:
-                enqueued += int(added)
-    if enqueued or missed:
-        log.info("reminder tick: %s enqueued, %s missed", enqueued, missed)
-    return TickReport(enqueued, missed, without_plan)
+            for reminder in due
+            if not reminder.missed
+        ],
+    )
+    to_send: list[NewMessage] = []
+    # A missed one is recorded too, so the day is accounted for and never sent late.
+    missed = [
+        _message(reminder, {}, OutboxStatus.MISSED, "past the catch-up window")
+        for reminder in due
+        if reminder.missed
+    ]
+    without_plan = 0
+    for reminder in due:
+        if reminder.missed:
+            continue
+        card = cards[(reminder.family_id, reminder.local_date)]
+        if not card.targets:
+            without_plan += 1
+            continue
+        payload = cards_module.day_card(services.texts, card, is_reminder=True).payload()
+        to_send.append(_message(reminder, payload, OutboxStatus.PENDING, None))
+    clock = services.clock
+    return TickReport(
+        enqueued=await enqueue_many(session, clock, to_send, kind="reminder"),
+        missed=await enqueue_many(session, clock, missed, kind="reminder"),
+        without_plan=without_plan,
+    )
+
+
+def _message(
+    reminder: DueReminder, payload: dict, status: OutboxStatus, last_error: str | None
+) -> NewMessage:
+    return NewMessage(
+        dedupe_key=reminder.dedupe_key,
+        chat_id=reminder.chat_id,
+        payload=payload,
+        family_id=reminder.family_id,
+        carer_id=reminder.carer_id,
+        local_date=reminder.local_date,
+        status=status,
+        last_error=last_error,
+    )
 
 
 async def tick(context: BotContext) -> None:

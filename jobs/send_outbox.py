@@ -15,18 +15,18 @@ from bot import outbox
 from bot.context import BotContext, Services
 from bot.delivery import deliver
 from bot.outbox import ClaimedMessage
-from bot.rate_limit import SlidingWindow
+from bot.send_pace import SharedPace
 
 log = logging.getLogger(__name__)
 
+# Rows claimed at a time: about a second of sending, so little waits under a lease.
 BATCH = 30
-# Transient failures (timeouts, 5xx) wait longer each time: 5 s, 20 s, 80 s...
-BACKOFF_BASE = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
 class SendResult:
-    """What Telegram answered one send: sent, retry_after, forbidden, transient or bad_request."""
+    """What Telegram answered one send (sent, retry_after, forbidden, transient or bad_request),
+    or released: not sent because the process is stopping."""
 
     outcome: str
     telegram_message_id: int | None = None
@@ -43,13 +43,14 @@ class DrainReport:
 
 
 class OutboxSender:
-    """One per application: one drain at a time, within the outbox's share of the send rate
-    (the bot's rate limiter keeps the total, replies included, within Telegram's limits)."""
+    """One per application: one drain at a time. Sends are paced by the shared pace (all
+    instances together within the outbox's share of Telegram's rate), and each outcome is
+    recorded as soon as Telegram answers, so a crash can repeat only the sends in flight."""
 
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
-        self.limiter = SlidingWindow(services.settings.outbox_messages_per_second)
+        self.pace = SharedPace(services.sessions, services.settings.outbox_messages_per_second)
         self._lock = asyncio.Lock()
         self._closing = False
 
@@ -58,9 +59,10 @@ class OutboxSender:
         return self._lock.locked()
 
     def close(self) -> None:
-        """The process is stopping: finish the batch in flight, record it, take no more. What is
-        left stays pending for the next start (or another instance)."""
+        """The process is stopping: finish the sends in flight and record them; what was claimed
+        but not yet sent goes back to pending at once, for the next start or another instance."""
         self._closing = True
+        self.pace.close()
 
     async def drain(self) -> DrainReport:
         """Send until nothing is due. Returns at once if another drain is already running."""
@@ -70,13 +72,15 @@ class OutboxSender:
         async with self._lock:
             while not self._closing:
                 async with self.services.sessions() as session:
-                    claimed = await outbox.claim(session, self.services.clock, limit=BATCH)
+                    claimed = await outbox.claim(
+                        session,
+                        self.services.clock,
+                        limit=BATCH,
+                        lease=timedelta(seconds=self.services.settings.outbox_lease_seconds),
+                    )
                 if not claimed:
                     break
-                results = await self._send_batch(claimed)
-                async with self.services.sessions.begin() as session:
-                    for message, result in zip(claimed, results, strict=True):
-                        await self._record(session, message, result, report)
+                await self._send_batch(claimed, report)
         if report.sent or report.failed or report.unreachable:
             log.info(
                 "outbox drained: %s sent, %s retried, %s failed, %s unreachable",
@@ -87,36 +91,38 @@ class OutboxSender:
             )
         return report
 
-    async def _send_batch(self, claimed: list[ClaimedMessage]) -> list[SendResult]:
+    async def _send_batch(self, claimed: list[ClaimedMessage], report: DrainReport) -> None:
         """Chats in parallel; one chat's messages in order (a summary's parts, then its chart)."""
         by_chat: dict[int, list[ClaimedMessage]] = {}
         for message in claimed:
             by_chat.setdefault(message.chat_id, []).append(message)
-        results: dict[int, SendResult] = {}
 
         async def send_in_order(messages: list[ClaimedMessage]) -> None:
             for message in messages:
-                results[message.id] = await self._send(message)
+                result = await self._send(message)
+                async with self.services.sessions.begin() as session:
+                    await self._record(session, message, result, report)
 
         await asyncio.gather(*(send_in_order(messages) for messages in by_chat.values()))
-        return [results[message.id] for message in claimed]
 
     async def _send(self, message: ClaimedMessage) -> SendResult:
-        async with self.limiter:
-            try:
-                sent = await deliver(self.bot, message.chat_id, message.payload)
-            except RetryAfter as error:
-                delay = error.retry_after
-                seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-                return SendResult("retry_after", retry_after=timedelta(seconds=seconds))
-            except Forbidden as error:
-                return SendResult("forbidden", reason=f"403 {error.message}")
-            except BadRequest as error:
-                return SendResult("bad_request", reason=f"400 {error.message}")
-            except NetworkError as error:  # includes TimedOut and 5xx answers
-                return SendResult("transient", reason=type(error).__name__)
-            except TelegramError as error:
-                return SendResult("bad_request", reason=error.message)
+        if self._closing or not await self.pace.wait_turn():
+            return SendResult("released")
+        try:
+            sent = await deliver(self.bot, message.chat_id, message.payload, bulk=True)
+        except RetryAfter as error:
+            delay = error.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+            await self.pace.hold_off(seconds)
+            return SendResult("retry_after", retry_after=timedelta(seconds=seconds))
+        except Forbidden as error:
+            return SendResult("forbidden", reason=f"403 {error.message}")
+        except BadRequest as error:
+            return SendResult("bad_request", reason=f"400 {error.message}")
+        except NetworkError as error:  # includes TimedOut and 5xx answers
+            return SendResult("transient", reason=type(error).__name__)
+        except TelegramError as error:
+            return SendResult("bad_request", reason=error.message)
         return SendResult("sent", telegram_message_id=sent.message_id)
 
     async def _record(
@@ -141,11 +147,15 @@ class OutboxSender:
                 counts_as_attempt=False,
             )
             report.retried += 1
+        elif result.outcome == "released":
+            await outbox.release(session, message.id)
         elif result.outcome == "forbidden":
             await outbox.mark_unreachable(session, clock, message, reason=result.reason)
             report.unreachable += 1
         elif result.outcome == "transient":
-            delay = BACKOFF_BASE * (4 ** (message.attempts - 1))
+            # Transient failures (timeouts, 5xx) wait longer each time: 5 s, 20 s, 80 s...
+            backoff = timedelta(seconds=self.services.settings.outbox_backoff_seconds)
+            delay = backoff * (4 ** (message.attempts - 1))
             await outbox.mark_retry(session, clock, message, delay=delay, reason=result.reason)
             report.retried += 1
         else:

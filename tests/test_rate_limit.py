@@ -1,10 +1,13 @@
-"""The bot's own pacing keeps within Telegram's limits, counted from each answer."""
+"""The bot's own pacing keeps within Telegram's limits, counted from each answer, with replies
+first and one shared schedule for every instance."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot.rate_limit import ChatPacing, SlidingWindow
+from bot.send_pace import SharedPace
 
 
 async def test_sliding_window_never_has_more_than_the_limit_in_a_period():
@@ -48,3 +51,82 @@ async def test_chat_pacing_spaces_each_chat_but_not_different_chats():
         assert all(gap >= 0.1 for gap in gaps), gaps
     # Chat 2 did not wait behind chat 1.
     assert started[2][0] - started[1][0] < 0.05
+
+
+async def test_a_reply_takes_the_next_free_slot_ahead_of_waiting_bulk_sends():
+    window = SlidingWindow(limit=2, period=0.2)
+    order: list[str] = []
+
+    async def send(name: str, *, bulk: bool) -> None:
+        await window.acquire(bulk=bulk)
+        order.append(name)
+        await window.release()
+
+    await window.acquire(bulk=True)
+    await window.acquire(bulk=True)  # the window is full
+    bulk_sends = [asyncio.create_task(send(f"bulk{n}", bulk=True)) for n in range(3)]
+    await asyncio.sleep(0.02)
+    reply = asyncio.create_task(send("reply", bulk=False))
+    await window.release()
+    await window.release()
+    await asyncio.gather(reply, *bulk_sends)
+    assert order[0] == "reply", order
+    assert sorted(order[1:]) == ["bulk0", "bulk1", "bulk2"]
+
+
+async def test_a_group_chat_gets_one_message_every_three_seconds():
+    # Telegram: at most 20 messages a minute to one group; people's chats keep one a second.
+    pacing = ChatPacing(interval=0.05, group_interval=0.3)
+    loop = asyncio.get_running_loop()
+    started: dict[int, list[float]] = {-100: [], 7: []}
+
+    async def send(chat_id: int) -> None:
+        async with pacing.turn(chat_id):
+            started[chat_id].append(loop.time())
+
+    await asyncio.gather(*(send(chat) for chat in (-100, -100, -100, 7, 7, 7)))
+    group_gaps = [b - a for a, b in zip(started[-100], started[-100][1:], strict=False)]
+    person_gaps = [b - a for a, b in zip(started[7], started[7][1:], strict=False)]
+    assert all(gap >= 0.3 for gap in group_gaps), group_gaps
+    assert all(0.05 <= gap < 0.3 for gap in person_gaps), person_gaps
+
+
+async def test_two_senders_sharing_the_pace_keep_the_total_rate(services):
+    """Two instances (two SharedPace objects on one database) take turns from one schedule:
+    together they send at the configured rate, not twice it."""
+    rate = 20.0
+    first, second = SharedPace(services.sessions, rate), SharedPace(services.sessions, rate)
+    moments: list[float] = []
+
+    async def sender(pace: SharedPace, count: int) -> None:
+        for _ in range(count):
+            assert await pace.wait_turn()
+            moments.append(time.time())
+
+    started = time.time()
+    await asyncio.gather(sender(first, 20), sender(second, 20))
+    took = time.time() - started
+    # 40 sends at 20 a second: about two seconds, whoever sent them.
+    assert 1.8 <= took < 3.5, took
+    moments.sort()
+    for index, moment in enumerate(moments):
+        in_one_second = [m for m in moments[index:] if m - moment < 1.0]
+        assert len(in_one_second) <= rate + 1, len(in_one_second)
+
+
+async def test_a_429_holds_every_sender_off(services):
+    first, second = SharedPace(services.sessions, 50), SharedPace(services.sessions, 50)
+    assert await first.wait_turn()
+    await first.hold_off(0.6)
+    started = time.time()
+    assert await second.wait_turn()
+    assert time.time() - started >= 0.55
+
+
+async def test_closing_wakes_a_sender_waiting_for_its_turn(services):
+    pace = SharedPace(services.sessions, 50)
+    await pace.hold_off(30)
+    waiting = asyncio.create_task(pace.wait_turn())
+    await asyncio.sleep(0.05)
+    pace.close()
+    assert await asyncio.wait_for(waiting, 1) is False

@@ -1,0 +1,84 @@
+"""One outbox send every 1/rate seconds, across every instance of the bot together.
+
+Telegram's 30 messages a second is per bot, not per process: two instances each keeping to it
+would together break it. The schedule lives in the database as a single row holding the earliest
+moment the next send may start (the "virtual scheduling" form of a token bucket, GCRA). A sender
+takes a few consecutive moments with one UPDATE ... RETURNING, which the row lock makes atomic on
+PostgreSQL and SQLite alike, and sleeps until each. A 429 moves the row on for everyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import time
+
+from sqlalchemy import case, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.models import SendPace
+
+# Moments taken per round trip: about a sixth of a second of sending at Telegram's rate.
+RESERVE = 5
+MICROSECONDS = 1_000_000
+
+
+def wall_us() -> int:
+    return int(time.time() * MICROSECONDS)
+
+
+class SharedPace:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], per_second: float) -> None:
+        self.sessions = sessions
+        self.interval_us = max(1, round(MICROSECONDS / per_second))
+        self._moments: collections.deque[int] = collections.deque()
+        self._lock = asyncio.Lock()
+        self._closing = asyncio.Event()
+
+    def close(self) -> None:
+        """Wake every waiting sender: `wait_turn` returns False and nothing more is sent."""
+        self._closing.set()
+
+    async def wait_turn(self) -> bool:
+        """Wait for this process's next moment to send. False if the sender is closing."""
+        async with self._lock:
+            now = wall_us()
+            # A moment already past by more than one interval was missed (this process was busy
+            # elsewhere); using it late would bunch sends together, so it is let go.
+            while self._moments and self._moments[0] < now - self.interval_us:
+                self._moments.popleft()
+            if not self._moments:
+                self._moments.extend(await self._take(RESERVE, now))
+            moment = self._moments.popleft()
+        delay = (moment - wall_us()) / MICROSECONDS
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+        return not self._closing.is_set()
+
+    async def hold_off(self, seconds: float) -> None:
+        """Telegram said 429: no instance sends again for `seconds`."""
+        until = wall_us() + int(seconds * MICROSECONDS)
+        async with self._lock:
+            self._moments.clear()
+            async with self.sessions.begin() as session:
+                await session.execute(
+                    update(SendPace)
+                    .where(SendPace.id == 1, SendPace.next_send_us < until)
+                    .values(next_send_us=until)
+                )
+
+    async def _take(self, count: int, now: int) -> list[int]:
+        start_of_next = case((SendPace.next_send_us > now, SendPace.next_send_us), else_=now)
+        async with self.sessions.begin() as session:
+            last = await session.scalar(
+                update(SendPace)
+                .where(SendPace.id == 1)
+                .values(next_send_us=start_of_next + count * self.interval_us)
+                .returning(SendPace.next_send_us)
+            )
+        if last is None:
+            raise RuntimeError("the send_pace row is missing: run `portage-bot db upgrade`")
+        first = last - count * self.interval_us
+        return [first + n * self.interval_us for n in range(count)]
