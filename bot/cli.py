@@ -12,13 +12,20 @@ from typing import Annotated, TypeVar
 import httpx
 import typer
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit, logs
 from bot.activities import Area, LibraryError, TargetContent, load_library
 from bot.clock import SystemClock, as_utc, local_date
-from bot.config import MissingTokenError, Settings, require_token
+from bot.config import (
+    MissingTokenError,
+    MissingWebhookSettingsError,
+    Settings,
+    require_token,
+    require_webhook,
+)
 from bot.content_check import check_content
 from bot.data_export import export_for_service
 from bot.db import make_engine, make_sessionmaker
@@ -88,19 +95,43 @@ def _with_session(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
 
 
 @app.command()
-def run() -> None:
-    """Run the bot (long polling). Applies database migrations first."""
+def run(
+    webhook: Annotated[
+        bool,
+        typer.Option(
+            "--webhook",
+            help="Receive updates by webhook (WEBHOOK_* settings) instead of long polling.",
+        ),
+    ] = False,
+) -> None:
+    """Run the bot (long polling, or --webhook). Applies database migrations first."""
     from bot.app import build_application
+    from bot.webhook import ALLOWED_UPDATES, run_webhook
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # Field names and reasons only: the values may be the token or the secret.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']).upper()}: "
+            f"{problem['msg'].removeprefix('Value error, ')}"
+            for problem in error.errors()
+        )
+        _fail(f"invalid settings: {problems}")
     logs.configure(settings.log_level)
+    if webhook:
+        try:
+            require_token(settings)
+            require_webhook(settings)
+        except (MissingTokenError, MissingWebhookSettingsError) as error:
+            _fail(str(error))
+        asyncio.run(run_webhook(settings))
+        return
     try:
         application = build_application(settings)
     except MissingTokenError as error:
         _fail(str(error))
-    application.run_polling(
-        allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
-    )
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 @db_app.command("upgrade")

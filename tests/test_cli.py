@@ -476,6 +476,45 @@ def test_content_commands_and_run_without_token(tmp_path: Path) -> None:
     assert_one_line_error(run, "TELEGRAM_BOT_TOKEN")
 
 
+def test_run_webhook_refuses_without_its_settings(tmp_path: Path) -> None:
+    token = "123456:TEST-TOKEN"
+    bad_secret = "not/a:secret"
+    no_token, nothing, no_secret, plain_http, unallowed = cli_side_by_side(
+        tmp_path,
+        ["run", "--webhook"],
+        Command(["run", "--webhook"], {"TELEGRAM_BOT_TOKEN": token}),
+        Command(
+            ["run", "--webhook"],
+            {"TELEGRAM_BOT_TOKEN": token, "WEBHOOK_PUBLIC_URL": "https://bot.example.org"},
+        ),
+        Command(
+            ["run", "--webhook"],
+            {
+                "TELEGRAM_BOT_TOKEN": token,
+                "WEBHOOK_PUBLIC_URL": "http://bot.example.org",
+                "WEBHOOK_SECRET_TOKEN": "s3cret",
+            },
+        ),
+        Command(
+            ["run", "--webhook"],
+            {
+                "TELEGRAM_BOT_TOKEN": token,
+                "WEBHOOK_PUBLIC_URL": "https://bot.example.org",
+                "WEBHOOK_SECRET_TOKEN": bad_secret,
+            },
+        ),
+    )
+    assert_one_line_error(no_token, "TELEGRAM_BOT_TOKEN")
+    assert_one_line_error(nothing, "WEBHOOK_PUBLIC_URL and WEBHOOK_SECRET_TOKEN must be set")
+    assert_one_line_error(no_secret, "WEBHOOK_SECRET_TOKEN must be set")
+    assert "WEBHOOK_PUBLIC_URL" not in no_secret.err
+    assert_one_line_error(plain_http, "WEBHOOK_PUBLIC_URL", "https://")
+    assert_one_line_error(unallowed, "WEBHOOK_SECRET_TOKEN", "A-Z, a-z, 0-9, _ and -")
+    # The refused value is not repeated (it may be a real secret, or the bot token by mistake).
+    assert bad_secret not in unallowed.err
+    assert not (tmp_path / "cli.db").exists()  # refused before touching the database
+
+
 # --- visitors, managers and holidays -----------------------------------------------------------
 
 STAFF_LINK = re.compile(

@@ -844,6 +844,23 @@ async def test_webhook_blocks_get_updates(client):
     assert await ok(client, "getUpdates") == []
 
 
+async def test_webhook_secret_token_follows_telegrams_rule(client, fake: FakeBotApi):
+    hook = "https://example.com/hook"
+    assert await fails(client, "setWebhook", 400, url=hook, secret_token="a" * 257) == (
+        "Bad Request: secret token is too long"
+    )
+    for secret in ("has space", "colon:token", "plus+slash/", "dot.ted", "ümlaut"):
+        assert await fails(client, "setWebhook", 400, url=hook, secret_token=secret) == (
+            "Bad Request: secret token contains unallowed characters"
+        ), secret
+    assert fake.webhook_url == ""
+    secret = "Az09_-" + "x" * 250
+    assert await ok(client, "setWebhook", url=hook, secret_token=secret) is True
+    assert (fake.webhook_url, fake.webhook_secret_token) == (hook, secret)
+    await ok(client, "deleteWebhook")
+    assert (fake.webhook_url, fake.webhook_secret_token) == ("", "")
+
+
 # ----- commands ---------------------------------------------------------------------------
 
 
@@ -1230,3 +1247,18 @@ async def test_standalone_server_and_control_api():
     finally:
         process.terminate()
         await process.wait()
+
+
+def test_a_group_takes_20_messages_a_minute():
+    from tests.fake_bot_api.limits import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(per_chat_rate=100, per_chat_burst=100, clock=lambda: now[0])
+    for n in range(20):
+        now[0] = n * 0.5
+        assert limiter.acquire(-1001) is None
+    now[0] = 10.0
+    assert limiter.acquire(-1001) == 50  # the first of the 20 leaves the minute at 60 s
+    assert limiter.acquire(4242) is None  # a person's chat is not held by the group's count
+    now[0] = 60.0
+    assert limiter.acquire(-1001) is None

@@ -54,6 +54,7 @@ COMMAND_SCOPES = frozenset(
 )  # fmt: skip
 
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
 _MAX_UPLOAD = {"photo": 10 * 1024 * 1024}
 _DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 
@@ -76,6 +77,7 @@ class MethodsMixin:
     bot_first_name: str
     strict_html: bool
     webhook_url: str
+    webhook_secret_token: str
     commands: list[dict] | None
     too_many_requests: int
     _users: dict[int, FakeUser]
@@ -285,6 +287,12 @@ class MethodsMixin:
         url = p.get_str("url") or ""
         if url and not url.lower().startswith("https://"):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        # Optional; when given, 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule).
+        secret = p.get_str("secret_token") or ""
+        if len(secret) > 256:
+            raise bad_request("secret token is too long")
+        if not _SECRET_TOKEN.fullmatch(secret):
+            raise bad_request("secret token contains unallowed characters")
         allowed = p.get_json("allowed_updates", error="can't parse allowed updates JSON object")
         if isinstance(allowed, list):
             self._updates.set_allowed([str(kind) for kind in allowed])
@@ -292,12 +300,14 @@ class MethodsMixin:
             self._updates.clear()
         # Webhook delivery is not simulated; a set webhook only blocks getUpdates, as on Telegram.
         self.webhook_url = url
+        self.webhook_secret_token = secret if url else ""
         return True
 
     async def api_deleteWebhook(self, p: Params) -> bool:
         if p.get_bool("drop_pending_updates"):
             self._updates.clear()
         self.webhook_url = ""
+        self.webhook_secret_token = ""
         return True
 
     async def api_getWebhookInfo(self, p: Params) -> dict:

@@ -77,6 +77,7 @@ class FakeBotApi(MethodsMixin):
         self.port = port
         self.strict_html = strict_html
         self.webhook_url = ""
+        self.webhook_secret_token = ""  # what Telegram would send back in each webhook request
         self.commands: list[dict] | None = None
         self.too_many_requests = 0
         self.calls: list[ApiCall] = []
