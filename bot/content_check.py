@@ -200,6 +200,7 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         "parent/not_kept_other.html.j2": {},
         "parent/unknown_command.html.j2": {"child_name": LONG_NAME, "waiting_list": True},
         "parent/something_went_wrong.html.j2": {},
+        "parent/try_again_shortly.html.j2": {},
         "parent/stop_choices.html.j2": {},
         "parent/forget_confirm.html.j2": {"child_name": LONG_NAME},
         "parent/forget_kept.html.j2": {},

@@ -22,6 +22,9 @@ from bot.models import SendPace
 # Moments taken per round trip: about a sixth of a second of sending at Telegram's rate.
 RESERVE = 5
 MICROSECONDS = 1_000_000
+# A moment this late is let go rather than used: a late send followed by an on-time one would
+# bunch two sends closer than the rate allows (Telegram counts any sliding second).
+LATE_US = 5_000
 
 
 def wall_us() -> int:
@@ -42,20 +45,22 @@ class SharedPace:
 
     async def wait_turn(self) -> bool:
         """Wait for this process's next moment to send. False if the sender is closing."""
-        async with self._lock:
-            now = wall_us()
-            # A moment already past by more than one interval was missed (this process was busy
-            # elsewhere); using it late would bunch sends together, so it is let go.
-            while self._moments and self._moments[0] < now - self.interval_us:
-                self._moments.popleft()
-            if not self._moments:
-                self._moments.extend(await self._take(RESERVE, now))
-            moment = self._moments.popleft()
-        delay = (moment - wall_us()) / MICROSECONDS
-        if delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), delay)
-        return not self._closing.is_set()
+        while not self._closing.is_set():
+            async with self._lock:
+                now = wall_us()
+                while self._moments and self._moments[0] < now - LATE_US:
+                    self._moments.popleft()
+                if not self._moments:
+                    self._moments.extend(await self._take(RESERVE, now))
+                moment = self._moments.popleft()
+            delay = (moment - wall_us()) / MICROSECONDS
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), delay)
+            # Woken too late (a busy event loop): that moment is gone, take the next.
+            if wall_us() - moment <= LATE_US:
+                return not self._closing.is_set()
+        return False
 
     async def hold_off(self, seconds: float) -> None:
         """Telegram said 429: no instance sends again for `seconds`."""

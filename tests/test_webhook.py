@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.outbox import OutboxStatus, enqueue
 from bot.webhook import ALLOWED_UPDATES, SECRET_HEADER, build_web_app
+from tests.bot_process import free_port
 from tests.conftest import TOKEN
 from tests.fake_bot_api import FakeBotApi, FakeUser
 
@@ -244,12 +244,6 @@ async def test_health_is_503_when_the_database_is_unreachable(
 # ----- the real process ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _environment(tmp_path: Path, fake: FakeBotApi, port: int) -> dict[str, str]:
     # Built from nothing, like tests/test_cli.py, so nothing from the caller's environment leaks in.
     return {
@@ -309,7 +303,7 @@ async def _wait_until_healthy(
 async def test_run_webhook_serves_updates_and_stops_cleanly_on_sigterm(
     tmp_path: Path, fake: FakeBotApi
 ):
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         *COMMAND,
         "run",

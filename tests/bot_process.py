@@ -1,0 +1,105 @@
+"""The bot as a real process (`portage-bot run`), for tests that kill it, stop it or run two.
+
+The fake Bot API runs in the test's event loop; the bot process reaches it over HTTP on
+127.0.0.1 like it would reach Telegram. Everything here is awaited, never blocking the loop the
+fake serves from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.context import Services
+from bot.models import OutboxMessage
+from tests.fake_bot_api import FakeBotApi
+
+PORTAGE_BOT = str(Path(sys.executable).with_name("portage-bot"))
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+class BotProcess:
+    def __init__(self, fake: FakeBotApi, database_url: str, workdir: Path, **settings: str) -> None:
+        self.fake = fake
+        self.workdir = workdir
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(PROJECT),
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "TELEGRAM_BOT_USERNAME": fake.bot_username,
+            "DATABASE_URL": database_url,
+            "TICK_SECONDS": "1",
+            "LOG_LEVEL": "WARNING",
+        } | {name.upper(): value for name, value in settings.items()}
+        self.process: asyncio.subprocess.Process | None = None
+        self.log = workdir / "bot.log"
+
+    async def start(self, *args: str) -> None:
+        # The working directory holds no .env: the process reads only what the test gives it.
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                PORTAGE_BOT,
+                "run",
+                *args,
+                cwd=self.workdir,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
+
+    async def kill(self) -> None:
+        """kill -9: no clean-up of any kind."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+    async def terminate(self, within: float = 20.0) -> int:
+        """SIGTERM, as systemd or Kubernetes stop a service; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), within)
+
+    async def stop_if_running(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+async def outbox_counts(services: Services) -> dict[str, int]:
+    async with services.sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {status: count for status, count in rows}
+
+
+async def wait_for(condition, *, within: float, every: float = 0.25, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Poll an async or plain condition until it holds (real time: a process is at work)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
+        await asyncio.sleep(every)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
