@@ -55,7 +55,7 @@ def chart_payload(chart: ChartData, labels: ChartLabels, caption: str) -> dict[s
 async def chart_png(payload: dict[str, Any]) -> bytes:
     labels = payload["labels"] | {"weekday_names": tuple(payload["labels"]["weekday_names"])}
     chart = ChartData.from_json(payload["chart"])
-    # matplotlib takes tens of milliseconds: a worker thread keeps the bot answering meanwhile.
+    # A few milliseconds of drawing and PNG encoding: a worker thread keeps the bot answering.
     return await asyncio.to_thread(render_chart, chart, ChartLabels(**labels))
 
 
