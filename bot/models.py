@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -258,6 +259,9 @@ class OutboxMessage(Base):
     announcement_id: Mapped[int | None] = mapped_column(
         ForeignKey("announcements.id", name="fk_outbox_announcement"), index=True
     )
+
+    # The reminder tick asks "is this carer's reminder for that day here yet?" for every carer.
+    __table_args__ = (Index("ix_outbox_carer_day", "carer_id", "local_date"),)
 
 
 class Group(Base):

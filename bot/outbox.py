@@ -135,17 +135,6 @@ async def enqueue_many(
     return len(result.all())
 
 
-async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        rows = await session.scalars(
-            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
-        )
-        found.update(rows)
-    return found
-
-
 async def claim(
     session: AsyncSession, clock: Clock, *, limit: int, lease: timedelta = LEASE
 ) -> list[ClaimedMessage]:

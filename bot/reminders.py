@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import local_date
-from bot.models import Carer, Family
-from bot.outbox import existing_keys, reminder_key
+from bot.models import Carer, Family, OutboxMessage
+from bot.outbox import reminder_key
 from bot.schedule import scheduled_reminder
 
 
@@ -33,34 +33,60 @@ async def find_due(
     session: AsyncSession, now_utc: datetime, *, catch_up: timedelta
 ) -> list[DueReminder]:
     """Reminders whose time has come (today's, or yesterday's after a night-time outage) and that
-    are not yet in the outbox."""
-    rows = await session.execute(
-        select(Carer, Family.timezone)
-        .join(Family, Family.id == Carer.family_id)
-        .where(
-            Carer.consent_at_utc.is_not(None),
-            Carer.reminder_time_local.is_not(None),
-            Carer.stopped_at_utc.is_(None),
-            Carer.unreachable_at_utc.is_(None),
-            Family.discharged_at_utc.is_(None),
-        )
+    are not yet in the outbox.
+
+    Asked per time zone, so SQL leaves out every carer whose reminder for that day is already in
+    the outbox or whose time has not come: once a county's reminders are queued, a tick reads next
+    to nothing. Python then applies the schedule (days, pauses, clock changes) to the rest.
+    """
+    active = (
+        Carer.consent_at_utc.is_not(None),
+        Carer.reminder_time_local.is_not(None),
+        Carer.stopped_at_utc.is_(None),
+        Carer.unreachable_at_utc.is_(None),
+        Family.discharged_at_utc.is_(None),
+    )
+    zones = await session.scalars(
+        select(Family.timezone).join(Carer, Carer.family_id == Family.id).where(*active).distinct()
     )
     candidates: list[DueReminder] = []
-    for carer, timezone in rows:
-        today = local_date(now_utc, timezone)
+    for timezone in list(zones):
+        local_now = now_utc.astimezone(ZoneInfo(timezone))
+        today = local_now.date()
         for day in (today - timedelta(days=1), today):
-            scheduled = scheduled_reminder(carer, timezone, day)
-            if scheduled is None or scheduled.scheduled_at_utc > now_utc:
-                continue
-            candidates.append(
-                DueReminder(
-                    carer_id=carer.id,
-                    chat_id=carer.chat_id,
-                    family_id=carer.family_id,
-                    local_date=day,
-                    scheduled_at_utc=scheduled.scheduled_at_utc,
-                    missed=now_utc - scheduled.scheduled_at_utc > catch_up,
-                )
+            query = (
+                select(Carer)
+                .join(Family, Family.id == Carer.family_id)
+                .where(*active, Family.timezone == timezone, ~_in_outbox(day))
             )
-    done = await existing_keys(session, [due.dedupe_key for due in candidates])
-    return [due for due in candidates if due.dedupe_key not in done]
+            if day == today:
+                # A wall-clock comparison; scheduled_reminder settles clock-change days exactly.
+                query = query.where(Carer.reminder_time_local <= local_now.time())
+            for carer in await session.scalars(query):
+                scheduled = scheduled_reminder(carer, timezone, day)
+                if scheduled is None or scheduled.scheduled_at_utc > now_utc:
+                    continue
+                candidates.append(
+                    DueReminder(
+                        carer_id=carer.id,
+                        chat_id=carer.chat_id,
+                        family_id=carer.family_id,
+                        local_date=day,
+                        scheduled_at_utc=scheduled.scheduled_at_utc,
+                        missed=now_utc - scheduled.scheduled_at_utc > catch_up,
+                    )
+                )
+    return candidates
+
+
+def _in_outbox(day: date) -> Exists:
+    """The carer's reminder for `day` is already in the outbox (sent, waiting or missed)."""
+    return (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.carer_id == Carer.id,
+            OutboxMessage.local_date == day,
+            OutboxMessage.kind == "reminder",
+        )
+        .exists()
+    )

@@ -1,4 +1,5 @@
-"""A shared send pace: one row telling every instance when the next outbox send may start.
+"""A shared send pace: one row telling every instance when the next outbox send may start;
+an index for the reminder tick's "already in the outbox?" question.
 
 Revision ID: 0006
 Revises: 0005
@@ -24,7 +25,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.bulk_insert(send_pace, [{"id": 1, "next_send_us": 0}])
+    op.create_index("ix_outbox_carer_day", "outbox", ["carer_id", "local_date"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_carer_day", table_name="outbox")
     op.drop_table("send_pace")
