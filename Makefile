@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint check-content
+.PHONY: install run test lint check-content bench
 
 $(BIN)/portage-bot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,8 @@ test: install
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# The benchmark against the fake Bot API, on SQLite and PostgreSQL (bench/__main__.py says what
+# it measures; takes about half an hour). Options: make bench BENCH_ARGS="--scale 0.1 --db sqlite"
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)

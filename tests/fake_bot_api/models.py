@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,10 +109,15 @@ class SentMessage:
 
 @dataclass
 class CallbackQueryRecord:
-    """A callback query the fake issued, and the bot's answer once it came."""
+    """A callback query the fake issued, and the bot's answer once it came.
+
+    ``created_at`` is ``time.monotonic()`` when the query was made (the update pushed), on the
+    same clock as ``ApiCall.at``, so latency to the answer is ``answer call .at - created_at``.
+    """
 
     id: str
     chat_id: int
     message_id: int
     data: str | None
     answer: dict[str, Any] | None = None
+    created_at: float = field(default_factory=time.monotonic)

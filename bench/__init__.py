@@ -1,0 +1,1 @@
+"""Benchmarks of the bot against the fake Bot API (`make bench`; see bench/__main__.py)."""
