@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 
 from bot.app import build_services
 from bot.clock import SystemClock
@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.context import Services
 from bot.migrate import upgrade_to_head
 from bot.models import Carer, OutboxMessage
+from bot.outbox import reminder_key
 from tests.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -437,10 +438,49 @@ async def make_due_next_minute(services: Services, *, lead_seconds: float = 8.0)
     return minute.astimezone(UTC)
 
 
+async def seed_reminder_history(services: Services, days: int = 14) -> int:
+    """The steady state of a running service: every carer's reminders of the last `days` days
+    (yesterday included) already sent. Without them the reminder tick would treat every carer as
+    having a reminder still owed for yesterday. Returns how many rows."""
+    today = london_now().date()
+    async with services.sessions() as session:
+        carers = (await session.execute(select(Carer.id, Carer.chat_id, Carer.family_id))).all()
+    sent_at = datetime.now(UTC) - timedelta(days=1)
+    added = 0
+    for back in range(1, days + 1):
+        day = today - timedelta(days=back)
+        for start in range(0, len(carers), 2000):
+            rows = [
+                {
+                    "kind": "reminder",
+                    "dedupe_key": reminder_key(carer_id, day),
+                    "family_id": family_id,
+                    "carer_id": carer_id,
+                    "chat_id": chat_id,
+                    "local_date": day,
+                    "payload": {},
+                    "status": "sent",
+                    "attempts": 1,
+                    "not_before_utc": sent_at,
+                    "created_at_utc": sent_at,
+                    "sent_at_utc": sent_at,
+                }
+                for carer_id, chat_id, family_id in carers[start : start + 2000]
+            ]
+            async with services.sessions.begin() as session:
+                await session.execute(insert(OutboxMessage), rows)
+            added += len(rows)
+    return added
+
+
 async def outbox_counts(services: Services) -> dict[str, int]:
+    """Today's outbox rows by status (the seeded history left out)."""
+    today = london_now().date()
     async with services.sessions() as session:
         rows = await session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            select(OutboxMessage.status, func.count())
+            .where(or_(OutboxMessage.local_date.is_(None), OutboxMessage.local_date >= today))
+            .group_by(OutboxMessage.status)
         )
         return {status: count for status, count in rows}
 

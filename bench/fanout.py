@@ -24,6 +24,7 @@ from bench.common import (
     outbox_counts,
     percentile,
     scaled,
+    seed_reminder_history,
     sleep_until,
     start_fake,
 )
@@ -49,6 +50,7 @@ async def run(kind: str, options: Options) -> list[Row]:
             services, count, reminder_time=None, enrolled_at=datetime.now(UTC)
         )
         add_parents(fake, seeded.user_ids)
+        await seed_reminder_history(services)
         wanted = set(seeded.user_ids)
         await bot.start()
         scanner = CallScanner(fake)

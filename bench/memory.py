@@ -19,6 +19,7 @@ from bench.common import (
     make_due_now,
     outbox_counts,
     scaled,
+    seed_reminder_history,
     start_fake,
 )
 from tests.bulk import seed_families
@@ -42,6 +43,7 @@ async def run(kind: str, options: Options) -> list[Row]:
             services, count, reminder_time=None, enrolled_at=datetime.now(UTC)
         )
         add_parents(fake, seeded.user_ids)
+        await seed_reminder_history(services)
         await bot.start()
         await asyncio.sleep(3)
         idle = bot.stats()

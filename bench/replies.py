@@ -24,6 +24,7 @@ from bench.common import (
     median,
     percentile,
     scaled,
+    seed_reminder_history,
     start_fake,
 )
 from bot.models import DiaryAnswer
@@ -159,6 +160,7 @@ async def run(kind: str, options: Options) -> list[Row]:
             enrolled_at=datetime.now(UTC) - timedelta(minutes=10),
         )
         add_parents(fake, seeded.user_ids)
+        await seed_reminder_history(services)
         await setup.start()
         await make_due_now(services)
         log(f"replies/{kind}: sending {parents:,} reminders with the limits off")
