@@ -13,14 +13,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import insert, select, text, update
 
 from bot.app import build_services
 from bot.clock import SystemClock
@@ -29,10 +30,12 @@ from bot.context import Services
 from bot.migrate import upgrade_to_head
 from bot.models import Carer, OutboxMessage
 from bot.outbox import reminder_key
+from tests.bot_process import BotProcess as TestsBotProcess
+from tests.bot_process import outbox_counts as outbox_counts_from
+from tests.bulk import Seeded, seed_families
 from tests.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
-PORTAGE_BOT = ROOT / ".venv" / "bin" / "portage-bot"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TOKEN = "123456:TEST-TOKEN"
 BOT_USERNAME = "portage_test_bot"
@@ -273,45 +276,35 @@ def _use_py_spy() -> bool:
     return os.environ.get("BENCH_PROFILER", "py-spy") == "py-spy" and bool(shutil.which("py-spy"))
 
 
-@dataclass
-class BotProcess:
-    """`portage-bot run` as its own process, on the real clock, against the fake."""
+class BotProcess(TestsBotProcess):
+    """`portage-bot run` as its own process (tests/bot_process.py), on the real clock, against
+    the fake; with its /proc figures, and under a profiler when asked."""
 
-    fake: FakeBotApi
-    database_url: str
-    workdir: Workdir
-    extra_env: dict[str, str] = field(default_factory=dict)
-    profile: Path | None = None
-    process: subprocess.Popen | None = None
-    last_stats: ProcStats | None = None
-    _log_name: str = "bot.log"
-    _spy: subprocess.Popen | None = None
-
-    def env(self) -> dict[str, str]:
-        settings_names = {name.upper() for name in Settings.model_fields}
-        env = {k: v for k, v in os.environ.items() if k.upper() not in settings_names}
-        env.update(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=self.fake.base_url,
-            TELEGRAM_BOT_USERNAME=BOT_USERNAME,
-            DATABASE_URL=self.database_url,
-            TICK_SECONDS=os.environ.get("BENCH_TICK_SECONDS", "1"),
-            LOG_LEVEL="WARNING",
-            PYTHONUNBUFFERED="1",
+    def __init__(
+        self,
+        fake: FakeBotApi,
+        database_url: str,
+        workdir: Workdir,
+        *,
+        extra_env: dict[str, str] | None = None,
+        profile: Path | None = None,
+    ) -> None:
+        super().__init__(
+            fake,
+            database_url,
+            workdir.path,
+            tick_seconds=os.environ.get("BENCH_TICK_SECONDS", "1"),
+            pythonunbuffered="1",
+            **(extra_env or {}),
         )
-        env.update(self.extra_env)
-        return env
+        self.profile = profile
+        self.last_stats: ProcStats | None = None
+        self._spy: subprocess.Popen | None = None
 
-    def _launch(self) -> None:
+    def command(self, *args: str) -> list[str]:
         if self.profile is not None and not _use_py_spy():
-            command = [str(PYTHON), str(ROOT / "bench" / "profiled_bot.py"), str(self.profile)]
-        else:
-            command = [str(PORTAGE_BOT), "run"]
-        # cwd: a directory without the project's .env.
-        with open(self.workdir.path / self._log_name, "ab") as logfile:
-            self.process = subprocess.Popen(
-                command, cwd=self.workdir.path, env=self.env(), stdout=logfile, stderr=logfile
-            )
+            return [str(PYTHON), str(ROOT / "bench" / "profiled_bot.py"), str(self.profile)]
+        return super().command(*args)
 
     def _launch_py_spy(self) -> None:
         assert self.profile is not None
@@ -326,11 +319,10 @@ class BotProcess:
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
 
-    async def start(self, *, within: float = 60.0) -> None:
+    async def start(self, *args: str, within: float = 60.0) -> None:
         """Start the bot and wait until it has set its commands and is polling for updates."""
         scanner = CallScanner(self.fake)
-        self._launch()
-        assert self.process is not None
+        await super().start(*args)
         deadline = time.monotonic() + within
         commands_set = False
         while True:
@@ -339,8 +331,7 @@ class BotProcess:
             )
             if commands_set and self.fake.polling:
                 break
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the bot exited with {self.process.returncode}: {self.tail()}")
+            self.check_alive()
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the bot did not start within {within}s: {self.tail()}")
             await asyncio.sleep(0.05)
@@ -357,14 +348,11 @@ class BotProcess:
         return self.last_stats
 
     def tail(self, lines: int = 20) -> str:
-        path = self.workdir.path / self._log_name
-        if not path.exists():
-            return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(self.output().splitlines()[-lines:])
 
     def check_alive(self) -> None:
-        if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"the bot exited with {self.process.returncode}: {self.tail()}")
+        if self.exit_code is not None:
+            raise RuntimeError(f"the bot exited with {self.exit_code}: {self.tail()}")
 
     async def stop(self, *, within: float = 60.0) -> ProcStats | None:
         """SIGTERM and wait for the exit; returns the last /proc figures read before it."""
@@ -377,17 +365,53 @@ class BotProcess:
             self._spy = None
             if self.profile is not None:
                 log(f"profile: {self.profile.with_suffix('.txt')}")
-        if self.process.poll() is None:
+        if self.exit_code is None:
             stats = self.stats()
-            self.process.send_signal(signal.SIGTERM)
             try:
-                await asyncio.to_thread(self.process.wait, within)
-            except subprocess.TimeoutExpired:
+                await self.terminate(within)
+            except TimeoutError:
                 log(f"bot {self.pid} did not stop within {within}s: killing it")
-                self.process.kill()
-                await asyncio.to_thread(self.process.wait)
+                await self.kill()
         self.process = None
         return stats
+
+
+# ----- what a benchmark with a bot process stands on --------------------------------------
+
+
+@dataclass
+class Stage:
+    """A work directory, the fake Bot API and a fresh database with its services."""
+
+    work: Workdir
+    fake: FakeBotApi
+    url: str
+    services: Services
+
+    def bot(self, **options: Any) -> BotProcess:
+        return BotProcess(self.fake, self.url, self.work, **options)
+
+    async def enrol(self, count: int, *, enrolled_at: datetime) -> Seeded:
+        """`count` enrolled families (reminder time not set yet), their parents known to the
+        fake, and a fortnight of reminders already sent, as in a service that has been running."""
+        seeded = await seed_families(
+            self.services, count, reminder_time=None, enrolled_at=enrolled_at
+        )
+        add_parents(self.fake, seeded.user_ids)
+        await seed_reminder_history(self.services)
+        return seeded
+
+    async def close(self) -> None:
+        await self.services.engine.dispose()
+        await self.fake.stop()
+        self.work.cleanup()
+
+
+async def open_stage(name: str, kind: str, options: Options, *, limits: bool = True) -> Stage:
+    work = Workdir(name, keep=options.keep)
+    fake = await start_fake(limits=limits)
+    url = await fresh_database(kind, work)
+    return Stage(work, fake, url, bench_services(url))
 
 
 # ----- reminders --------------------------------------------------------------------------
@@ -475,14 +499,7 @@ async def seed_reminder_history(services: Services, days: int = 14) -> int:
 
 async def outbox_counts(services: Services) -> dict[str, int]:
     """Today's outbox rows by status (the seeded history left out)."""
-    today = london_now().date()
-    async with services.sessions() as session:
-        rows = await session.execute(
-            select(OutboxMessage.status, func.count())
-            .where(or_(OutboxMessage.local_date.is_(None), OutboxMessage.local_date >= today))
-            .group_by(OutboxMessage.status)
-        )
-        return {status: count for status, count in rows}
+    return await outbox_counts_from(services, from_day=london_now().date())
 
 
 async def sleep_until(wall: float) -> None:

@@ -10,25 +10,18 @@ from datetime import UTC, datetime
 
 from bench.common import (
     MONO_TO_WALL,
-    BotProcess,
     CallScanner,
     Options,
     Row,
-    Workdir,
-    add_parents,
-    bench_services,
-    fresh_database,
     log,
     make_due_next_minute,
     median,
+    open_stage,
     outbox_counts,
     percentile,
     scaled,
-    seed_reminder_history,
     sleep_until,
-    start_fake,
 )
-from tests.bulk import seed_families
 
 FAMILIES = 10_000
 TELEGRAM_RATE = 30.0
@@ -39,18 +32,12 @@ CPU_TARGET_MS = 2.0
 async def run(kind: str, options: Options) -> list[Row]:
     count = scaled(FAMILIES, options.scale)
     name = options.label("fan-out")
-    work = Workdir("fanout", keep=options.keep)
-    fake = await start_fake(limits=True)
-    url = await fresh_database(kind, work)
-    services = bench_services(url)
-    bot = BotProcess(fake, url, work, profile=options.profile_path(f"fanout-{kind}"))
+    stage = await open_stage("fanout", kind, options)
+    fake, services = stage.fake, stage.services
+    bot = stage.bot(profile=options.profile_path(f"fanout-{kind}"))
     try:
         log(f"fan-out/{kind}: seeding {count:,} families")
-        seeded = await seed_families(
-            services, count, reminder_time=None, enrolled_at=datetime.now(UTC)
-        )
-        add_parents(fake, seeded.user_ids)
-        await seed_reminder_history(services)
+        seeded = await stage.enrol(count, enrolled_at=datetime.now(UTC))
         wanted = set(seeded.user_ids)
         await bot.start()
         scanner = CallScanner(fake)
@@ -92,9 +79,7 @@ async def run(kind: str, options: Options) -> list[Row]:
         outbox = await outbox_counts(services)
     finally:
         await bot.stop()
-        await services.engine.dispose()
-        await fake.stop()
-        work.cleanup()
+        await stage.close()
 
     done = len(delivered)
     seconds = (last_at + MONO_TO_WALL) - minute.timestamp() if done else float("nan")

@@ -8,21 +8,14 @@ import time
 from datetime import UTC, datetime
 
 from bench.common import (
-    BotProcess,
     Options,
     Row,
-    Workdir,
-    add_parents,
-    bench_services,
-    fresh_database,
     log,
     make_due_now,
+    open_stage,
     outbox_counts,
     scaled,
-    seed_reminder_history,
-    start_fake,
 )
-from tests.bulk import seed_families
 
 FAMILIES = 20_000
 SENDING_SECONDS = 30.0
@@ -32,18 +25,12 @@ TARGET_MB = 200.0
 async def run(kind: str, options: Options) -> list[Row]:
     count = scaled(FAMILIES, options.scale)
     name = options.label("memory")
-    work = Workdir("memory", keep=options.keep)
-    fake = await start_fake(limits=True)
-    url = await fresh_database(kind, work)
-    services = bench_services(url)
-    bot = BotProcess(fake, url, work, profile=options.profile_path(f"memory-{kind}"))
+    stage = await open_stage("memory", kind, options)
+    fake, services = stage.fake, stage.services
+    bot = stage.bot(profile=options.profile_path(f"memory-{kind}"))
     try:
         log(f"memory/{kind}: seeding {count:,} families")
-        seeded = await seed_families(
-            services, count, reminder_time=None, enrolled_at=datetime.now(UTC)
-        )
-        add_parents(fake, seeded.user_ids)
-        await seed_reminder_history(services)
+        await stage.enrol(count, enrolled_at=datetime.now(UTC))
         await bot.start()
         await asyncio.sleep(3)
         idle = bot.stats()
@@ -69,9 +56,7 @@ async def run(kind: str, options: Options) -> list[Row]:
         outbox = await outbox_counts(services)
     finally:
         await bot.stop()
-        await services.engine.dispose()
-        await fake.stop()
-        work.cleanup()
+        await stage.close()
     assert final is not None
     return [
         Row(

@@ -15,20 +15,14 @@ from bench.common import (
     CallScanner,
     Options,
     Row,
-    Workdir,
-    add_parents,
-    bench_services,
-    fresh_database,
     log,
     make_due_now,
     median,
+    open_stage,
     percentile,
     scaled,
-    seed_reminder_history,
-    start_fake,
 )
 from bot.models import DiaryAnswer
-from tests.bulk import seed_families
 from tests.fake_bot_api import FakeBotApi, FakeUser, SentMessage
 
 PARENTS = 5_000
@@ -145,22 +139,13 @@ async def run(kind: str, options: Options) -> list[Row]:
     parents = scaled(PARENTS, options.scale)
     paced = min(parents, scaled(PACED_TAPS, options.scale))
     name = options.label("replies")
-    work = Workdir("replies", keep=options.keep)
-    fake = await start_fake(limits=False)
-    url = await fresh_database(kind, work)
-    services = bench_services(url)
-    setup = BotProcess(fake, url, work, extra_env=FAST_SEND)
-    bot = BotProcess(fake, url, work, profile=options.profile_path(f"replies-{kind}"))
+    stage = await open_stage("replies", kind, options, limits=False)
+    fake, services = stage.fake, stage.services
+    setup = stage.bot(extra_env=FAST_SEND)
+    bot = stage.bot(profile=options.profile_path(f"replies-{kind}"))
     try:
         log(f"replies/{kind}: seeding {parents:,} families")
-        seeded = await seed_families(
-            services,
-            parents,
-            reminder_time=None,
-            enrolled_at=datetime.now(UTC) - timedelta(minutes=10),
-        )
-        add_parents(fake, seeded.user_ids)
-        await seed_reminder_history(services)
+        seeded = await stage.enrol(parents, enrolled_at=datetime.now(UTC) - timedelta(minutes=10))
         await setup.start()
         await make_due_now(services)
         log(f"replies/{kind}: sending {parents:,} reminders with the limits off")
@@ -194,9 +179,7 @@ async def run(kind: str, options: Options) -> list[Row]:
     finally:
         await setup.stop()
         await bot.stop()
-        await services.engine.dispose()
-        await fake.stop()
-        work.cleanup()
+        await stage.close()
 
     rate = answered / span if span > 0 else 0.0
     p50, p99 = median(latencies) * 1000, percentile(latencies, 0.99) * 1000

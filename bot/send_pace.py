@@ -39,6 +39,10 @@ class SharedPace:
         self._lock = asyncio.Lock()
         self._closing = asyncio.Event()
 
+    @property
+    def closed(self) -> bool:
+        return self._closing.is_set()
+
     def close(self) -> None:
         """Wake every waiting sender: `wait_turn` returns False and nothing more is sent."""
         self._closing.set()

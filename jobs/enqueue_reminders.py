@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards as cards_module
+from bot import cards
 from bot.context import BotContext, Services
 from bot.diary import day_cards, today_for
 from bot.models import Family
@@ -61,7 +61,8 @@ async def _enqueue_chunk(
             select(Family).where(Family.id.in_({reminder.family_id for reminder in due}))
         )
     }
-    cards = await day_cards(
+    to_send = [reminder for reminder in due if not reminder.missed]
+    day_card_of = await day_cards(
         session,
         [
             (
@@ -69,30 +70,27 @@ async def _enqueue_chunk(
                 reminder.local_date,
                 today_for(families[reminder.family_id], services.clock),
             )
-            for reminder in due
-            if not reminder.missed
+            for reminder in to_send
         ],
     )
-    to_send: list[NewMessage] = []
+    pending: list[NewMessage] = []
+    without_plan = 0
+    for reminder in to_send:
+        card = day_card_of[(reminder.family_id, reminder.local_date)]
+        if not card.targets:
+            without_plan += 1
+            continue
+        payload = cards.day_card(services.texts, card, is_reminder=True).payload()
+        pending.append(_message(reminder, payload, OutboxStatus.PENDING, None))
     # A missed one is recorded too, so the day is accounted for and never sent late.
     missed = [
         _message(reminder, {}, OutboxStatus.MISSED, "past the catch-up window")
         for reminder in due
         if reminder.missed
     ]
-    without_plan = 0
-    for reminder in due:
-        if reminder.missed:
-            continue
-        card = cards[(reminder.family_id, reminder.local_date)]
-        if not card.targets:
-            without_plan += 1
-            continue
-        payload = cards_module.day_card(services.texts, card, is_reminder=True).payload()
-        to_send.append(_message(reminder, payload, OutboxStatus.PENDING, None))
     clock = services.clock
     return TickReport(
-        enqueued=await enqueue_many(session, clock, to_send, kind="reminder"),
+        enqueued=await enqueue_many(session, clock, pending, kind="reminder"),
         missed=await enqueue_many(session, clock, missed, kind="reminder"),
         without_plan=without_plan,
     )

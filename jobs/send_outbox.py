@@ -52,7 +52,6 @@ class OutboxSender:
         self.bot = bot
         self.pace = SharedPace(services.sessions, services.settings.outbox_messages_per_second)
         self._lock = asyncio.Lock()
-        self._closing = False
 
     @property
     def draining(self) -> bool:
@@ -61,7 +60,6 @@ class OutboxSender:
     def close(self) -> None:
         """The process is stopping: finish the sends in flight and record them; what was claimed
         but not yet sent goes back to pending at once, for the next start or another instance."""
-        self._closing = True
         self.pace.close()
 
     async def drain(self) -> DrainReport:
@@ -70,7 +68,7 @@ class OutboxSender:
         if self.draining:
             return report
         async with self._lock:
-            while not self._closing:
+            while not self.pace.closed:
                 async with self.services.sessions() as session:
                     claimed = await outbox.claim(
                         session,
@@ -106,7 +104,7 @@ class OutboxSender:
         await asyncio.gather(*(send_in_order(messages) for messages in by_chat.values()))
 
     async def _send(self, message: ClaimedMessage) -> SendResult:
-        if self._closing or not await self.pace.wait_turn():
+        if not await self.pace.wait_turn():
             return SendResult("released")
         try:
             sent = await deliver(self.bot, message.chat_id, message.payload, bulk=True)

@@ -12,9 +12,10 @@ import os
 import signal
 import socket
 import sys
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.context import Services
 from bot.models import OutboxMessage
@@ -29,7 +30,11 @@ class BotProcess:
         self.fake = fake
         self.workdir = workdir
         self.env = {
-            "PATH": os.environ.get("PATH", ""),
+            # Built from nothing, so nothing from the caller's environment leaks in.
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(workdir),
+            "LANG": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
             "PYTHONPATH": str(PROJECT),
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_API_BASE_URL": fake.base_url,
@@ -41,14 +46,15 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.log = workdir / "bot.log"
 
+    def command(self, *args: str) -> list[str]:
+        return [PORTAGE_BOT, "run", *args]
+
     async def start(self, *args: str) -> None:
         # The working directory holds no .env: the process reads only what the test gives it.
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                PORTAGE_BOT,
-                "run",
-                *args,
+                *self.command(*args),
                 cwd=self.workdir,
                 env=self.env,
                 stdout=log,
@@ -61,11 +67,23 @@ class BotProcess:
         self.process.kill()
         await self.process.wait()
 
-    async def terminate(self, within: float = 20.0) -> int:
-        """SIGTERM, as systemd or Kubernetes stop a service; returns the exit code."""
+    def send_sigterm(self) -> None:
+        """SIGTERM, as systemd or Kubernetes stop a service."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
+
+    async def exited(self, within: float = 20.0) -> int:
+        assert self.process is not None
         return await asyncio.wait_for(self.process.wait(), within)
+
+    async def terminate(self, within: float = 20.0) -> int:
+        """SIGTERM, then the exit code."""
+        self.send_sigterm()
+        return await self.exited(within)
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.process.returncode if self.process is not None else None
 
     async def stop_if_running(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -76,12 +94,15 @@ class BotProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-async def outbox_counts(services: Services) -> dict[str, int]:
-    async with services.sessions() as session:
-        rows = await session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+async def outbox_counts(services: Services, *, from_day: date | None = None) -> dict[str, int]:
+    """Outbox rows by status; with `from_day`, only rows for that day or later (or no day)."""
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    if from_day is not None:
+        query = query.where(
+            or_(OutboxMessage.local_date.is_(None), OutboxMessage.local_date >= from_day)
         )
-        return {status: count for status, count in rows}
+    async with services.sessions() as session:
+        return {status: count for status, count in await session.execute(query)}
 
 
 async def wait_for(condition, *, within: float, every: float = 0.25, what: str = "") -> None:  # type: ignore[no-untyped-def]

@@ -54,26 +54,20 @@ def _bot(fake, database_url: str, tmp_path: Path, name: str = "bot", **settings)
     return BotProcess(fake, database_url, tmp_path / name, **settings)
 
 
-@pytest.fixture
-def fake_api(fake: FakeBotApi) -> FakeBotApi:
-    # Telegram's own documented limits: 30 a second overall, one a second per chat.
-    return fake
-
-
 async def test_kill_9_mid_fan_out_then_restart_sends_each_family_one_reminder(
-    services, fake_api, database_url, tmp_path
+    services, fake, database_url, tmp_path
 ):
-    families = await _families_due_now(services, fake_api, 2000)
-    bot = _bot(fake_api, database_url, tmp_path, outbox_lease_seconds="5")
+    families = await _families_due_now(services, fake, 2000)
+    bot = _bot(fake, database_url, tmp_path, outbox_lease_seconds="5")
     await bot.start()
     try:
         await wait_for(
-            lambda: sum(_reminders_per_chat(fake_api).values()) >= 400,
+            lambda: sum(_reminders_per_chat(fake).values()) >= 400,
             within=120,
             what="400 reminders delivered before the kill",
         )
         await bot.kill()
-        delivered_at_kill = sum(_reminders_per_chat(fake_api).values())
+        delivered_at_kill = sum(_reminders_per_chat(fake).values())
         async with services.sessions() as session:
             in_flight = set(
                 await session.scalars(
@@ -83,24 +77,17 @@ async def test_kill_9_mid_fan_out_then_restart_sends_each_family_one_reminder(
         assert delivered_at_kill < len(families), "the kill came after the fan-out had finished"
 
         await bot.start()
-        await wait_for(
-            lambda: len(_reminders_per_chat(fake_api)) == len(families),
-            within=200,
-            what="every family's reminder after the restart",
-        )
-        await wait_for(
-            lambda: _drained(services), within=30, what="the outbox to settle after the restart"
-        )
+        await _every_family_reached(fake, services, families, within=200)
     finally:
         await bot.stop_if_running()
-    per_chat = _reminders_per_chat(fake_api)
+    per_chat = _reminders_per_chat(fake)
     assert set(per_chat) == set(families)
     # Without an idempotency key in the Bot API, only a send in flight at the kill may repeat.
     repeated = {chat for chat, count in per_chat.items() if count > 1}
     assert repeated <= in_flight, (repeated, in_flight)
     assert max(per_chat.values()) <= 2
     assert len(in_flight) <= 30
-    assert fake_api.too_many_requests == 0
+    assert fake.too_many_requests == 0
     assert (await outbox_counts(services)) == {"sent": len(families)}
 
 
@@ -109,15 +96,25 @@ async def _drained(services) -> bool:
     return not counts.get("pending") and not counts.get("sending")
 
 
+async def _every_family_reached(fake, services, families: list[int], *, within: float) -> None:
+    """Every family has a reminder, and the outbox has nothing left waiting or in flight."""
+    await wait_for(
+        lambda: len(_reminders_per_chat(fake)) == len(families),
+        within=within,
+        what="every family's reminder",
+    )
+    await wait_for(lambda: _drained(services), within=30, what="the outbox to settle")
+
+
 async def test_sigterm_mid_fan_out_stops_cleanly_and_loses_nothing(
-    services, fake_api, database_url, tmp_path
+    services, fake, database_url, tmp_path
 ):
-    families = await _families_due_now(services, fake_api, 300)
-    bot = _bot(fake_api, database_url, tmp_path)
+    families = await _families_due_now(services, fake, 300)
+    bot = _bot(fake, database_url, tmp_path)
     await bot.start()
     try:
         await wait_for(
-            lambda: sum(_reminders_per_chat(fake_api).values()) >= 60,
+            lambda: sum(_reminders_per_chat(fake).values()) >= 60,
             within=60,
             what="60 reminders before SIGTERM",
         )
@@ -127,56 +124,46 @@ async def test_sigterm_mid_fan_out_stops_cleanly_and_loses_nothing(
         assert counts.get("sending", 0) == 0, counts
         assert counts.get("pending", 0) > 0, "SIGTERM came after the fan-out had finished"
         await bot.start()
-        await wait_for(
-            lambda: len(_reminders_per_chat(fake_api)) == len(families),
-            within=60,
-            what="the rest after the restart",
-        )
-        await wait_for(lambda: _drained(services), within=30, what="the outbox to settle")
+        await _every_family_reached(fake, services, families, within=60)
     finally:
         await bot.stop_if_running()
     # A clean stop repeats nothing.
-    assert set(_reminders_per_chat(fake_api).values()) == {1}
+    assert set(_reminders_per_chat(fake).values()) == {1}
     assert (await outbox_counts(services)) == {"sent": len(families)}
     assert "Traceback" not in bot.output()
 
 
 async def test_a_flaky_telegram_still_gets_every_message_once(
-    services, fake_api, database_url, tmp_path
+    services, fake, database_url, tmp_path
 ):
-    families = await _families_due_now(services, fake_api, 400)
+    families = await _families_due_now(services, fake, 400)
     # One send in ten: a 429 with retry_after, a 500, a 502, or the connection dropped before
     # Telegram took the request.
-    fake_api.fault_rate(0.1, kinds=("429", "500", "502", "drop"), methods=("sendMessage",), seed=7)
-    bot = _bot(fake_api, database_url, tmp_path, outbox_backoff_seconds="1")
+    fake.fault_rate(0.1, kinds=("429", "500", "502", "drop"), methods=("sendMessage",), seed=7)
+    bot = _bot(fake, database_url, tmp_path, outbox_backoff_seconds="1")
     await bot.start()
     try:
-        await wait_for(
-            lambda: len(_reminders_per_chat(fake_api)) == len(families),
-            within=150,
-            what="every reminder through the faults",
-        )
-        await wait_for(lambda: _drained(services), within=30, what="the outbox to settle")
+        await _every_family_reached(fake, services, families, within=150)
     finally:
         await bot.stop_if_running()
-    injected = [call for call in fake_api.errors if call.injected]
+    injected = [call for call in fake.errors if call.injected]
     assert len(injected) >= 20, "the fault rate did not bite"
-    assert set(_reminders_per_chat(fake_api).values()) == {1}
+    assert set(_reminders_per_chat(fake).values()) == {1}
     assert (await outbox_counts(services)) == {"sent": len(families)}
     # Telegram's own limits were never the reason for a refusal.
-    assert [call for call in fake_api.errors if not call.injected] == []
+    assert [call for call in fake.errors if not call.injected] == []
 
 
 @POSTGRES_ONLY
 async def test_two_instances_share_one_fan_out_without_duplicates_or_flooding(
-    services, fake_api, database_url, tmp_path
+    services, fake, database_url, tmp_path
 ):
-    families = await _families_due_now(services, fake_api, 600)
+    families = await _families_due_now(services, fake, 600)
     # Several instances take updates by webhook behind a load balancer (Telegram lets only one
     # client poll getUpdates at a time); each drains the outbox.
     instances = [
         _bot(
-            fake_api,
+            fake,
             database_url,
             tmp_path,
             name,
@@ -192,22 +179,22 @@ async def test_two_instances_share_one_fan_out_without_duplicates_or_flooding(
     await second.start("--webhook")
     try:
         await wait_for(
-            lambda: len(_reminders_per_chat(fake_api)) == len(families),
+            lambda: len(_reminders_per_chat(fake)) == len(families),
             within=120,
             what="the fan-out drained by two instances",
         )
     finally:
         await first.stop_if_running()
         await second.stop_if_running()
-    assert set(_reminders_per_chat(fake_api).values()) == {1}
+    assert set(_reminders_per_chat(fake).values()) == {1}
     # Both took part: each logged sends of its own (the counts are all a log line holds).
     sent_by = [
         sum(int(n) for n in re.findall(r"outbox drained: (\d+) sent", bot.output()))
         for bot in instances
     ]
     assert all(sent_by) and sum(sent_by) == len(families), sent_by
-    assert fake_api.too_many_requests == 0
-    sends = sorted(call.at for call in fake_api.calls_of("sendMessage"))
+    assert fake.too_many_requests == 0
+    sends = sorted(call.at for call in fake.calls_of("sendMessage"))
     busiest = max(
         sum(1 for later in sends[index:] if later - moment < 1.0)
         for index, moment in enumerate(sends)

@@ -4,9 +4,6 @@ database and the outbox, and `portage-bot run --webhook` stops cleanly on SIGTER
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +18,7 @@ from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.outbox import OutboxStatus, enqueue
 from bot.webhook import ALLOWED_UPDATES, SECRET_HEADER, build_web_app
-from tests.bot_process import free_port
+from tests.bot_process import BotProcess, free_port
 from tests.conftest import TOKEN
 from tests.fake_bot_api import FakeBotApi, FakeUser
 
@@ -29,9 +26,6 @@ SECRET = "portage-Webhook_secret-0123456789"
 PUBLIC_URL = "https://bot.example.org"
 NOT_ENROLLED_REPLY = "you need an invitation link from your Portage home visitor"
 WRONG_CODE_REPLY = "couldn’t find that invitation"
-
-_SCRIPT = Path(sys.executable).with_name("portage-bot")
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
 
 
 def as_update(message: dict[str, Any], update_id: int) -> dict[str, Any]:
@@ -244,52 +238,12 @@ async def test_health_is_503_when_the_database_is_unreachable(
 # ----- the real process ------------------------------------------------------------------------
 
 
-def _environment(tmp_path: Path, fake: FakeBotApi, port: int) -> dict[str, str]:
-    # Built from nothing, like tests/test_cli.py, so nothing from the caller's environment leaks in.
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "LANG": "C.UTF-8",
-        "PYTHONIOENCODING": "utf-8",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'portage.db'}",
-        "WEBHOOK_LISTEN": "127.0.0.1",
-        "WEBHOOK_PORT": str(port),
-        "WEBHOOK_PUBLIC_URL": PUBLIC_URL,
-        "WEBHOOK_SECRET_TOKEN": SECRET,
-        "LOG_LEVEL": "INFO",
-    }
-
-
-class Output:
-    """Everything the process writes, read as it comes so the pipe never fills up."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
-        self._lines: list[bytes] = []
-        self._reader = asyncio.create_task(self._read(process.stdout))
-
-    async def _read(self, stream: asyncio.StreamReader) -> None:
-        async for line in stream:
-            self._lines.append(line)
-
-    async def finished(self) -> str:
-        await self._reader
-        return str(self)
-
-    def __str__(self) -> str:
-        return b"".join(self._lines).decode("utf-8", "replace")
-
-
-async def _wait_until_healthy(
-    http: httpx.AsyncClient, process: asyncio.subprocess.Process, output: Output
-) -> httpx.Response:
+async def _wait_until_healthy(http: httpx.AsyncClient, bot: BotProcess) -> httpx.Response:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
     while loop.time() < deadline:
-        if process.returncode is not None:
-            pytest.fail(f"the bot exited with {process.returncode}:\n{output}")
+        if bot.exit_code is not None:
+            pytest.fail(f"the bot exited with {bot.exit_code}:\n{bot.output()}")
         try:
             response = await http.get("/healthz")
             if response.status_code == 200:
@@ -297,26 +251,27 @@ async def _wait_until_healthy(
         except httpx.TransportError:
             pass
         await asyncio.sleep(0.1)
-    pytest.fail(f"the bot never became healthy:\n{output}")
+    pytest.fail(f"the bot never became healthy:\n{bot.output()}")
 
 
 async def test_run_webhook_serves_updates_and_stops_cleanly_on_sigterm(
     tmp_path: Path, fake: FakeBotApi
 ):
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        *COMMAND,
-        "run",
-        "--webhook",
-        cwd=tmp_path,
-        env=_environment(tmp_path, fake, port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    bot = BotProcess(
+        fake,
+        f"sqlite+aiosqlite:///{tmp_path / 'portage.db'}",
+        tmp_path,
+        webhook_listen="127.0.0.1",
+        webhook_port=str(port),
+        webhook_public_url=PUBLIC_URL,
+        webhook_secret_token=SECRET,
+        log_level="INFO",
     )
-    output = Output(process)
+    await bot.start("--webhook")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            health = await _wait_until_healthy(http, process, output)
+            health = await _wait_until_healthy(http, bot)
             assert health.json() == {
                 "status": "ok",
                 "database": "ok",
@@ -344,19 +299,17 @@ async def test_run_webhook_serves_updates_and_stops_cleanly_on_sigterm(
             other = fake.user(user_id=2002, first_name="Lee")
             last = await _post(http, other, "/start", 3)
             assert last.status_code == 200
-            process.send_signal(signal.SIGTERM)
+            bot.send_sigterm()
             assert NOT_ENROLLED_REPLY in (await other.wait_for(timeout=10)).plain
 
-        code = await asyncio.wait_for(process.wait(), timeout=15)
-        logged = await output.finished()
+        code = await bot.exited(within=15)
+        logged = bot.output()
         assert code == 0, logged
         assert "Traceback" not in logged
         assert "webhook: stopped" in logged
         assert TOKEN not in logged and SECRET not in logged
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await bot.stop_if_running()
     assert_fake_refused_nothing(fake)
 
 
