@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint check-content bench
+.PHONY: install run test lint check-content bench messages
 
 $(BIN)/portage-bot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,10 @@ lint: install
 # it measures; about 50 minutes on 2 CPUs). Options: make bench BENCH_ARGS="--scale 0.1 --db sqlite"
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# After changing what a parent reads: extract the messages and update every catalog (README,
+# "Languages"); new entries are untranslated until someone translates them.
+messages: install
+	$(BIN)/pybabel extract -F content/babel.cfg -c "Translators:" --project "Portage companion bot" \
+		--version 1 --no-wrap -o content/locale/messages.pot content/
+	$(BIN)/pybabel update -i content/locale/messages.pot -d content/locale --no-wrap --ignore-obsolete

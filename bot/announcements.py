@@ -69,6 +69,7 @@ class Recipient:
     family_id: int
     timezone: str
     unreachable: bool
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,14 @@ def _audience_query(announcement: Announcement, author: Staff):  # type: ignore[
         )
     )
     query = (
-        select(Carer.id, Carer.chat_id, Carer.family_id, Carer.unreachable_at_utc, Family.timezone)
+        select(
+            Carer.id,
+            Carer.chat_id,
+            Carer.family_id,
+            Carer.unreachable_at_utc,
+            Family.timezone,
+            Carer.language,
+        )
         .join(Family, Family.id == Carer.family_id)
         .where(
             Family.id.in_(families),
@@ -241,8 +249,8 @@ async def recipients(session: AsyncSession, announcement: Announcement) -> list[
     assert author is not None
     rows = await session.execute(_audience_query(announcement, author))
     return [
-        Recipient(carer_id, chat_id, family_id, timezone, unreachable is not None)
-        for carer_id, chat_id, family_id, unreachable, timezone in rows
+        Recipient(carer_id, chat_id, family_id, timezone, unreachable is not None, language)
+        for carer_id, chat_id, family_id, unreachable, timezone, language in rows
     ]
 
 
@@ -322,7 +330,9 @@ async def fan_out(
     names = await group_names(session, announcement_id)
     messages = messages_for(
         await recipients(session, announcement),
-        lambda timezone: announcement_payload(texts, announcement, names, timezone),
+        lambda timezone, language: announcement_payload(
+            texts.for_language(language), announcement, names, timezone
+        ),
         lambda person: f"announcement:{announcement_id}:carer={person.carer_id}",
     )
     await outbox.enqueue_many(
@@ -347,21 +357,23 @@ async def fan_out(
 
 def messages_for(
     people: list[Recipient],
-    payload_for: Callable[[str], dict[str, Any]],
+    payload_for: Callable[[str, str], dict[str, Any]],
     key_for: Callable[[Recipient], str],
 ) -> list[NewMessage]:
-    """One outbox row per person, the message rendered once per time zone. Someone known to
-    have blocked the bot is queued as unreachable: counted as not delivered, never tried."""
-    payloads: dict[str, dict[str, Any]] = {}
+    """One outbox row per person, the message rendered once per time zone and language.
+    Someone known to have blocked the bot is queued as unreachable: counted as not delivered,
+    never tried."""
+    payloads: dict[tuple[str, str], dict[str, Any]] = {}
     messages = []
     for person in people:
-        if person.timezone not in payloads:
-            payloads[person.timezone] = payload_for(person.timezone)
+        version = (person.timezone, person.language)
+        if version not in payloads:
+            payloads[version] = payload_for(*version)
         messages.append(
             NewMessage(
                 dedupe_key=key_for(person),
                 chat_id=person.chat_id,
-                payload=payloads[person.timezone],
+                payload=payloads[version],
                 family_id=person.family_id,
                 carer_id=person.carer_id,
                 status=OutboxStatus.UNREACHABLE if person.unreachable else OutboxStatus.PENDING,

@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, require_token
 from bot.context import BotApplication, BotContext, Services
 from bot.db import make_engine, make_sessionmaker
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.migrate import upgrade_to_head
 from bot.rate_limit import TelegramLimits
 from bot.texts import CONTENT_DIR, Texts
@@ -28,6 +29,7 @@ from handlers import (
     event_rsvp,
     fallback,
     help,
+    language,
     leaving,
     manager,
     my_data,
@@ -78,6 +80,7 @@ HANDLER_MODULES = (
     staff_typed,
     awaiting,
     enrolment,
+    language,
     reminder_time,
     reminder_answers,
     today,
@@ -161,6 +164,11 @@ async def _post_init(application: BotApplication) -> None:
     await upgrade_to_head(services.engine)
     try:
         await application.bot.set_my_commands(help.command_menu(services.texts))
+        # Telegram shows these to users whose app is set to one of our other languages.
+        for code in LANGUAGES:
+            if code != DEFAULT_LANGUAGE:
+                menu = help.command_menu(services.texts.for_language(code))
+                await application.bot.set_my_commands(menu, language_code=code)
     except TelegramError as error:
         # The menu is a convenience: a bot that cannot set it still serves parents.
         log.warning("could not set the command menu: %s", type(error).__name__)

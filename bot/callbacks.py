@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from bot.i18n import LANGUAGES
+
 ANSWER = re.compile(r"^a1:([0-9]{1,12}):([0-9]{8}):([yln]|[0-9])$")
 ADD_NOTE = re.compile(r"^an1:([0-9]{8})$")
 NOTE_CATEGORY = re.compile(r"^n1:([0-9]{1,12}):([sqn])$")
 CONSENT = re.compile(r"^c1:([yn])$")
+LANGUAGE = re.compile(r"^lg1:([a-z]{2,3})$")
 REMINDER_TIME = re.compile(r"^t1:([0-9]{4}|typed)$")
 REMINDER_DAYS = re.compile(r"^d1:(daily|weekdays)$")
 PAUSE = re.compile(r"^p1:(7|14|date|open)$")
@@ -25,6 +28,7 @@ ANSWER_PREFIX = r"^a1:"
 ADD_NOTE_PREFIX = r"^an1:"
 NOTE_CATEGORY_PREFIX = r"^n1:"
 CONSENT_PREFIX = r"^c1:"
+LANGUAGE_PREFIX = r"^lg1:"
 REMINDER_TIME_PREFIX = r"^t1:"
 REMINDER_DAYS_PREFIX = r"^d1:"
 PAUSE_PREFIX = r"^p1:"
@@ -80,6 +84,16 @@ def consent(agreed: bool) -> str:
 def parse_consent(data: str | None) -> bool | None:
     match = CONSENT.fullmatch(data or "")
     return match.group(1) == "y" if match else None
+
+
+def language(code: str) -> str:
+    return f"lg1:{code}"
+
+
+def parse_language(data: str | None) -> str | None:
+    """A language we speak, or None."""
+    match = LANGUAGE.fullmatch(data or "")
+    return match.group(1) if match and match.group(1) in LANGUAGES else None
 
 
 def reminder_time(choice: time | None) -> str:

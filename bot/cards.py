@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.diary import DayCard, TargetDay
+from bot.diary import DayCard, TargetDay, WeekView
+from bot.i18n import LANGUAGES
 from bot.texts import Texts
 
 KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣")
@@ -66,7 +67,36 @@ def _answer_rows(
     return rows
 
 
+def in_language(texts: Texts, target: TargetDay) -> TargetDay:
+    """The target with its library activity's words in the reader's language, where there are
+    any (bot.texts.Texts.activity_words says when there are not)."""
+    words = texts.activity_words(target.activity_id, target.title, target.target_text)
+    if words is None:
+        return target
+    return replace(
+        target,
+        title=words.title,
+        target_text=words.target,
+        criterion_text=words.criterion,
+        steps=list(words.steps),
+        materials=list(words.materials),
+        tip=words.tip,
+    )
+
+
+def week_in_language(texts: Texts, week: WeekView) -> WeekView:
+    """The week with activity titles in the reader's language, where there are any."""
+    targets = [
+        replace(
+            target, title=texts.activity_title(target.activity_id, target.title, target.target_text)
+        )
+        for target in week.targets
+    ]
+    return replace(week, targets=targets)
+
+
 def day_card(texts: Texts, card: DayCard, *, is_reminder: bool = False) -> Rendered:
+    card = replace(card, targets=[in_language(texts, target) for target in card.targets])
     text = texts.render(
         "parent/day_card.html.j2", card=card, keycaps=KEYCAPS, is_reminder=is_reminder
     )
@@ -83,3 +113,19 @@ def day_card(texts: Texts, card: DayCard, *, is_reminder: bool = False) -> Rende
         ]
     )
     return Rendered(text, InlineKeyboardMarkup(rows))
+
+
+def language_keyboard(texts: Texts, current: str) -> InlineKeyboardMarkup:
+    """Every language in its own name, two a row; the current one first and ticked, so the
+    language of the parent's Telegram app is the one already chosen."""
+    codes = [current, *(code for code in LANGUAGES if code != current)]
+    buttons = [
+        InlineKeyboardButton(
+            texts.label("chosen", LANGUAGES[code].own_name)
+            if code == current
+            else LANGUAGES[code].own_name,
+            callback_data=callbacks.language(code),
+        )
+        for code in codes
+    ]
+    return InlineKeyboardMarkup([buttons[start : start + 2] for start in range(0, len(buttons), 2)])

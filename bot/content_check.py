@@ -26,12 +26,19 @@ from bot.announcement_messages import (
 from bot.caseload import CaseloadRow
 from bot.diary import DayCard, TargetDay, TargetWeek, WeekView
 from bot.groups import FamilyChoice, FamilyPage, GroupView
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog_problems, template_messages
 from bot.message_split import split_html
 from bot.models import Announcement
 from bot.staff import StaffMember, VisitorLoad
 from bot.summaries import Flag, NextStep, NoteQuote, SummaryData, TargetSummary
 from bot.summary_messages import summary_messages
-from bot.texts import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, MESSAGE_LIMIT, Texts
+from bot.texts import (
+    CALLBACK_DATA_LIMIT,
+    CAPTION_LIMIT,
+    COMMAND_DESCRIPTION_LIMIT,
+    MESSAGE_LIMIT,
+    Texts,
+)
 from bot.visits import VisitView
 
 MIN_PER_AREA = 6
@@ -127,17 +134,23 @@ def _target_day(activity: Activity, position: int, answer: str | None) -> Target
         tip=activity.tip,
         answer=("tries" if activity.criterion.tries and answer else answer),
         tries_succeeded=activity.criterion.tries if answer else None,
+        activity_id=activity.id,
     )
 
 
-def _longest(library: ActivityLibrary, count: int) -> list[Activity]:
+def _longest(library: ActivityLibrary, count: int, language: str = "en") -> list[Activity]:
+    """The wordiest activities, as the reader sees them (translations run longer)."""
+
     def size(activity: Activity) -> int:
-        return len(activity.model_dump_json())
+        words = library.translation(activity.id, language)
+        return len((words or activity).model_dump_json())
 
     return sorted(library, key=size, reverse=True)[:count]
 
 
-def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[cards.Rendered]]:
+def _sample_messages(
+    texts: Texts, library: ActivityLibrary, *, staff: bool = True
+) -> dict[str, list[cards.Rendered]]:
     moment = datetime(2026, 12, 31, 18, 30)
     week = WeekView(
         child_name=LONG_NAME,
@@ -216,11 +229,13 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
             "needs_time": True,
         },
         "parent/welcome.html.j2": {"child_name": LONG_NAME, "announcements_only": True},
+        "parent/choose_language.html.j2": {"enrolling": True},
+        "parent/language_changed.html.j2": {},
     }
     messages = {
         name: [cards.Rendered(texts.render(name, **context))] for name, context in plain.items()
     }
-    longest = _longest(library, 4)
+    longest = _longest(library, 4, texts.language.code)
     messages["parent/day_card.html.j2"] = [
         cards.day_card(
             texts,
@@ -244,7 +259,8 @@ def _sample_messages(texts: Texts, library: ActivityLibrary) -> dict[str, list[c
         )
         for answer in (None, "a_little")
     ]
-    messages.update(_visitor_samples(texts, library))
+    if staff:
+        messages.update(_visitor_samples(texts, library))
     messages.update(_announcement_samples(texts))
     return messages
 
@@ -525,15 +541,34 @@ def check_content(content_dir: Path) -> list[str]:
     for area in Area:
         if per_area[area] < MIN_PER_AREA:
             problems.append(f"area {area.value}: {per_area[area]} activities, need {MIN_PER_AREA}")
-    texts = Texts(content_dir)
+    english = Texts(content_dir)
     templates = {
         name
-        for name in texts.environment.list_templates()
+        for name in english.environment.list_templates()
         if name.startswith(("parent/", "visitor/")) and "/_" not in name
     }
-    messages = _sample_messages(texts, library)
-    for missing in sorted(templates - set(messages) - {"parent/privacy_notice.html.j2"}):
-        problems.append(f"{missing}: no sample to check it with (add one to content_check)")
+    wanted = template_messages(content_dir)
+    for code in LANGUAGES:
+        texts = english.for_language(code)
+        if code != DEFAULT_LANGUAGE:
+            problems += catalog_problems(content_dir / "locale", code, wanted)
+        messages = _sample_messages(texts, library, staff=code == DEFAULT_LANGUAGE)
+        if code == DEFAULT_LANGUAGE:
+            for missing in sorted(templates - set(messages) - {"parent/privacy_notice.html.j2"}):
+                problems.append(f"{missing}: no sample to check it with (add one to content_check)")
+        else:
+            # Visitors' and managers' messages are English whatever the language.
+            messages = {
+                name: shown for name, shown in messages.items() if name.startswith("parent/")
+            }
+        where = "" if code == DEFAULT_LANGUAGE else f"[{code}] "
+        problems += [where + problem for problem in _message_problems(messages)]
+        problems += [where + problem for problem in _command_problems(texts)]
+    return problems
+
+
+def _message_problems(messages: dict[str, list[cards.Rendered]]) -> list[str]:
+    problems: list[str] = []
     for name, rendered_messages in messages.items():
         for rendered in rendered_messages:
             tag_problems, visible = html_problems(rendered.text)
@@ -549,4 +584,14 @@ def check_content(content_dir: Path) -> list[str]:
                     data = str(button.callback_data or "")
                     if len(data.encode()) > CALLBACK_DATA_LIMIT:
                         problems.append(f"{name}: button data {data!r} over 64 bytes")
+    return problems
+
+
+def _command_problems(texts: Texts) -> list[str]:
+    """setMyCommands takes descriptions of 1 to 256 characters."""
+    problems = []
+    for name in texts.label_names():
+        description = texts.label(name) if name.startswith("command_") else ""
+        if description and len(description) > COMMAND_DESCRIPTION_LIMIT:
+            problems.append(f"{name}: menu description of {len(description)} characters")
     return problems

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.activities import ActivityLibrary
 from bot.clock import Clock
 from bot.config import Settings
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Carer, Family
 from bot.staff import StaffMember
 from bot.texts import Texts
@@ -37,6 +38,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     choosing_first_time: bool = False
     # A home visitor or manager: the staff conversations take the update.
     staff: StaffMember | None = None
+    # What the user reads: a parent's chosen language, else their Telegram app's (if we speak
+    # it); staff read the service's own language.
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def services(self) -> Services:
@@ -61,7 +65,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     @property
     def texts(self) -> Texts:
-        return self.services.texts
+        """Texts in the user's language (templates for staff stay in English)."""
+        return self.services.texts.for_language(self.language)
 
     @property
     def clock(self) -> Clock:

@@ -64,6 +64,7 @@ def _carer_profile(carer: Carer) -> dict[str, Any]:
         "paused_until": carer.paused_until.isoformat() if carer.paused_until else None,
         "reminders_stopped_at_utc": _when(carer.stopped_at_utc),
         "group_news_off": carer.announcements_muted,
+        "language": carer.language,
     }
 
 

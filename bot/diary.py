@@ -45,6 +45,8 @@ class TargetDay:
     tip: str
     answer: str | None = None
     tries_succeeded: int | None = None
+    # The library activity it was copied from: its words may be shown in the parent's language.
+    activity_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class TargetWeek:
     tries: int | None
     days: list[tuple[date, str | None, int | None]]
     practised_days: int
+    activity_id: str | None = None
+    target_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,7 @@ def _target_day(target: Target, recorded: DiaryAnswer | None) -> TargetDay:
         tip=target.tip,
         answer=recorded.answer if recorded else None,
         tries_succeeded=recorded.tries_succeeded if recorded else None,
+        activity_id=target.activity_id,
     )
 
 
@@ -286,7 +291,16 @@ async def week_view(session: AsyncSession, family: Family, today: date) -> WeekV
                     )
                 )
             practised = sum(1 for _, answer, _ in row if answer in PRACTISED)
-            targets.append(TargetWeek(target.title, target.criterion_tries, row, practised))
+            targets.append(
+                TargetWeek(
+                    target.title,
+                    target.criterion_tries,
+                    row,
+                    practised,
+                    target.activity_id,
+                    target.target_text,
+                )
+            )
     notes = list(
         await session.scalars(
             select(DiaryNote.category).where(

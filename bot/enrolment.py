@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, UnknownTimeZone, as_utc, checked_timezone
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Carer, Family, Invite, InviteAttempt, Staff
 
 # A user whose codes failed this often in the window is asked to wait: 192-bit codes cannot be
@@ -180,10 +181,17 @@ async def find_carer(session: AsyncSession, telegram_user_id: int) -> Carer | No
 
 
 async def redeem_invite(
-    session: AsyncSession, clock: Clock, *, code: str, telegram_user_id: int, chat_id: int
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    code: str,
+    telegram_user_id: int,
+    chat_id: int,
+    language: str = DEFAULT_LANGUAGE,
 ) -> RedeemResult:
-    """Use an invite: a family's creates the carer (consent still to come); a visitor's or
-    manager's links this Telegram user to their staff row. Bad codes create nothing."""
+    """Use an invite: a family's creates the carer (consent still to come) reading `language`
+    until they choose; a visitor's or manager's links this Telegram user to their staff row.
+    Bad codes create nothing."""
     if await find_staff(session, telegram_user_id) is not None:
         return RedeemResult(RedeemStatus.ALREADY_STAFF)
     existing = await find_carer(session, telegram_user_id)
@@ -228,6 +236,7 @@ async def redeem_invite(
         enrolled_at_utc=now,
         reminder_days="daily",
         paused=False,
+        language=language,
     )
     session.add(carer)
     await session.flush()

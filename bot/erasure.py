@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,12 +36,19 @@ from bot.models import (
 from bot.visits import cancel_upcoming
 
 
+class CarerChat(NamedTuple):
+    """Where to say goodbye to a carer, and in which language."""
+
+    chat_id: int
+    language: str
+
+
 @dataclass(frozen=True)
 class Erasure:
     family_id: int
     visitor_id: int | None
     # Chats of the carers who were enrolled, to say goodbye to (ids only, kept nowhere).
-    carer_chats: list[int]
+    carer_chats: list[CarerChat]
     counts: dict[str, Any]
 
 
@@ -88,10 +95,11 @@ async def erase_family(
     family.child_name = ""
     family.erased_at_utc = clock.now()
     family.erased_counts = counts
-    return Erasure(family_id, family.visitor_id, [carer.chat_id for carer in carers], counts)
+    chats = [CarerChat(carer.chat_id, carer.language) for carer in carers]
+    return Erasure(family_id, family.visitor_id, chats, counts)
 
 
-async def discharge(session: AsyncSession, clock: Clock, family_id: int) -> list[int] | None:
+async def discharge(session: AsyncSession, clock: Clock, family_id: int) -> list[CarerChat] | None:
     """The family leaves the service: reminders stop, future visits are cancelled, the diary is
     kept for the retention period. Returns the carers' chats to say goodbye to (None if the
     family is unknown, already discharged or erased)."""
@@ -100,14 +108,14 @@ async def discharge(session: AsyncSession, clock: Clock, family_id: int) -> list
         return None
     family.discharged_at_utc = clock.now()
     await cancel_upcoming(session, clock, family_id)
-    carers = await session.scalars(
-        select(Carer.chat_id).where(
+    carers = await session.execute(
+        select(Carer.chat_id, Carer.language).where(
             Carer.family_id == family_id,
             Carer.consent_at_utc.is_not(None),
             Carer.unreachable_at_utc.is_(None),
         )
     )
-    return list(carers)
+    return [CarerChat(chat_id, language) for chat_id, language in carers]
 
 
 async def past_retention(session: AsyncSession, now: datetime, retention: timedelta) -> list[int]:

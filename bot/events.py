@@ -20,6 +20,7 @@ from bot.announcement_messages import event_view, rsvp_keyboard, shown_names
 from bot.announcements import KIND, PRIORITY, Recipient, Status, group_names, messages_for
 from bot.clock import Clock, as_utc, local_date
 from bot.delivery import text_payload
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Announcement, Carer, Family, OutboxMessage, Rsvp
 from bot.outbox import OutboxStatus
 from bot.staff import StaffMember, record_action
@@ -128,9 +129,15 @@ async def _told_carers(
     with `only_answer`, only families who answered so."""
     rows = await session.execute(
         select(
-            OutboxMessage.carer_id, OutboxMessage.chat_id, Family.id, Family.timezone, Rsvp.answer
+            OutboxMessage.carer_id,
+            OutboxMessage.chat_id,
+            Family.id,
+            Family.timezone,
+            Rsvp.answer,
+            Carer.language,
         )
         .join(Family, Family.id == OutboxMessage.family_id)
+        .outerjoin(Carer, Carer.id == OutboxMessage.carer_id)
         .outerjoin(Rsvp, (Rsvp.family_id == Family.id) & (Rsvp.announcement_id == announcement_id))
         .where(
             OutboxMessage.announcement_id == announcement_id,
@@ -141,8 +148,8 @@ async def _told_carers(
         .order_by(OutboxMessage.carer_id)
     )
     return [
-        Recipient(carer_id, chat_id, family_id, timezone, unreachable=False)
-        for carer_id, chat_id, family_id, timezone, choice in rows
+        Recipient(carer_id, chat_id, family_id, timezone, False, language or DEFAULT_LANGUAGE)
+        for carer_id, chat_id, family_id, timezone, choice, language in rows
         if choice != NO and (only_answer is None or choice == only_answer)
     ]
 
@@ -160,11 +167,12 @@ async def _notify(
     chosen: str | None = None,
 ) -> int:
     names, more = shown_names(await group_names(session, announcement.id))
-    markup = rsvp_keyboard(texts, announcement.id, chosen) if with_buttons else None
 
-    def payload_for(timezone: str) -> dict[str, Any]:
+    def payload_for(timezone: str, language: str) -> dict[str, Any]:
         event = event_view(announcement, timezone)
-        text = texts.render(template, groups=names, more_groups=more, event=event)
+        in_language = texts.for_language(language)
+        text = in_language.render(template, groups=names, more_groups=more, event=event)
+        markup = rsvp_keyboard(in_language, announcement.id, chosen) if with_buttons else None
         return text_payload(text, markup)
 
     version = announcement.event_version

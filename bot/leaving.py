@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import audit
 from bot.clock import Clock
 from bot.delivery import text_payload
-from bot.erasure import Erasure, erase_family
+from bot.erasure import CarerChat, Erasure, erase_family
 from bot.models import Staff
 from bot.outbox import enqueue
 from bot.texts import Texts
@@ -78,7 +78,7 @@ async def tell_about_erasure(
                 )
             ),
         )
-    for chat_id in erasure.carer_chats:
+    for chat_id, language in erasure.carer_chats:
         if chat_id == asked_from_chat:
             continue
         await enqueue(
@@ -88,7 +88,9 @@ async def tell_about_erasure(
             dedupe_key=f"erased:{erasure.family_id}:chat:{chat_id}",
             chat_id=chat_id,
             payload=text_payload(
-                texts.render("parent/erased.html.j2", reason=erasure.counts["reason"])
+                texts.for_language(language).render(
+                    "parent/erased.html.j2", reason=erasure.counts["reason"]
+                )
             ),
         )
 
@@ -100,10 +102,10 @@ async def say_farewell(
     *,
     family_id: int,
     child_name: str,
-    carer_chats: list[int],
+    carer_chats: list[CarerChat],
 ) -> None:
-    text = texts.render("parent/farewell.html.j2", child_name=child_name)
-    for chat_id in carer_chats:
+    for chat_id, language in carer_chats:
+        text = texts.for_language(language).render("parent/farewell.html.j2", child_name=child_name)
         await enqueue(
             session,
             clock,

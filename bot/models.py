@@ -121,6 +121,8 @@ class Carer(Base):
     announcements_muted: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # The parent's language (bot.i18n.LANGUAGES), chosen at enrolment or with /language.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     family: Mapped[Family] = relationship(back_populates="carers")
 

@@ -33,15 +33,22 @@ async def tell_carers(
             Carer.unreachable_at_utc.is_(None),
         )
     )
-    titles = [target.title for target in plan.targets]
+    new_ids = {target.id for target in plan.targets if target.title not in earlier_titles}
 
-    def text(needs_time: bool) -> str:
+    def text(needs_time: bool, language: str) -> str:
         # A family off the waiting list has not chosen a reminder time yet.
-        return texts.render(
+        in_language = texts.for_language(language)
+        titles = {
+            target.id: in_language.activity_title(
+                target.activity_id, target.title, target.target_text
+            )
+            for target in plan.targets
+        }
+        return in_language.render(
             "parent/plan_changed.html.j2",
             child_name=family.child_name,
-            titles=titles,
-            new_titles=[title for title in titles if title not in earlier_titles],
+            titles=list(titles.values()),
+            new_titles=[title for target_id, title in titles.items() if target_id in new_ids],
             starts_on=plan.starts_on,
             starts_today=plan.starts_on <= today,
             needs_time=needs_time,
@@ -55,7 +62,7 @@ async def tell_carers(
             kind="plan_changed",
             dedupe_key=f"plan:{plan.id}:carer={carer.id}",
             chat_id=carer.chat_id,
-            payload=text_payload(text(carer.reminder_time_local is None)),
+            payload=text_payload(text(carer.reminder_time_local is None, carer.language)),
             family_id=family.id,
             carer_id=carer.id,
         )

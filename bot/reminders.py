@@ -23,6 +23,7 @@ class DueReminder:
     scheduled_at_utc: datetime
     # Past the catch-up window: recorded as missed, not sent.
     missed: bool
+    language: str = "en"
 
     @property
     def dedupe_key(self) -> str:
@@ -74,6 +75,7 @@ async def find_due(
                         local_date=day,
                         scheduled_at_utc=scheduled.scheduled_at_utc,
                         missed=now_utc - scheduled.scheduled_at_utc > catch_up,
+                        language=carer.language,
                     )
                 )
     return candidates

@@ -13,6 +13,7 @@ from bot import callbacks, conversation
 from bot.clock import as_utc
 from bot.context import BotApplication, BotContext
 from bot.enrolment import consent_needed, find_carer, find_staff
+from bot.i18n import language_of
 from bot.models import ChatState, Family
 from bot.staff import member_of
 from handlers import ACCESS_GROUP
@@ -24,8 +25,12 @@ log = logging.getLogger(__name__)
 AWAITING_EXPIRES = timedelta(minutes=30)
 
 # Taps and commands that belong to finishing enrolment.
-_CONSENT_STEP = (callbacks.CONSENT_PREFIX,)
-_TIME_STEP = (callbacks.REMINDER_TIME_PREFIX, callbacks.REMINDER_DAYS_PREFIX)
+_CONSENT_STEP = (callbacks.CONSENT_PREFIX, callbacks.LANGUAGE_PREFIX)
+_TIME_STEP = (
+    callbacks.REMINDER_TIME_PREFIX,
+    callbacks.REMINDER_DAYS_PREFIX,
+    callbacks.LANGUAGE_PREFIX,
+)
 _LEAVE_STEP = (callbacks.LEAVE_PREFIX,)
 _RIGHTS_COMMANDS = ("/privacy", "/mydata", "/forget")
 
@@ -53,6 +58,8 @@ async def identify(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if await _identify_staff(update, context, user.id):
         return
+    # Until we know their choice, a parent reads the language their Telegram app is set to.
+    context.language = language_of(user.language_code).code
     if _is_start(update):
         return
     message = update.effective_message
@@ -61,6 +68,7 @@ async def identify(update: Update, context: BotContext) -> None:
         carer = await find_carer(session, user.id)
         if carer is not None:
             context.carer_id, context.family_id = carer.id, carer.family_id
+            context.language = language_of(carer.language).code
             if carer.unreachable_at_utc is not None and (message or update.callback_query):
                 # They are talking to us again, so they unblocked the bot.
                 carer.unreachable_at_utc = None
@@ -85,7 +93,8 @@ async def identify(update: Update, context: BotContext) -> None:
         may_leave = consented_before and (
             _command(update) in _RIGHTS_COMMANDS or _callback_matches(update, _LEAVE_STEP)
         )
-        if not (may_leave or _callback_matches(update, _CONSENT_STEP)):
+        choosing_language = _command(update) == "/language"
+        if not (may_leave or choosing_language or _callback_matches(update, _CONSENT_STEP)):
             await _ask_to_finish(
                 update, context, "consent_again" if consented_before else "consent"
             )
@@ -124,9 +133,10 @@ async def _forget_stale_question(
 
 
 def _is_time_step_message(update: Update) -> bool:
-    # A typed time, or /time itself, is how a carer finishes choosing the reminder time.
+    # A typed time, or /time itself, is how a carer finishes choosing the reminder time (and
+    # /language may come first: the question is easier to answer in their own language).
     has_text = bool(update.message and update.message.text)
-    return has_text and _command(update) in (None, "/time")
+    return has_text and _command(update) in (None, "/time", "/language")
 
 
 async def _ask_to_finish(update: Update, context: BotContext, step: str) -> None:

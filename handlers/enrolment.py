@@ -7,7 +7,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot import callbacks, cards
 from bot.context import BotApplication, BotContext
 from bot.enrolment import (
     RedeemStatus,
@@ -17,6 +17,7 @@ from bot.enrolment import (
     record_consent,
     redeem_invite,
 )
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Carer, Family, Staff
 from handlers import CONVERSATION_GROUP, NEW_MESSAGES, help, reminder_time, replies
 
@@ -38,6 +39,23 @@ def _consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
     )
 
 
+def welcome(
+    context: BotContext, *, child_name: str, announcements_only: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """What the service offers, the privacy notice and the consent question."""
+    text = context.texts.render(
+        "parent/welcome.html.j2", child_name=child_name, announcements_only=announcements_only
+    )
+    return text, _consent_keyboard(context)
+
+
+def language_question(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    """Asked first, before anything that needs reading: the notice is only worth agreeing to
+    in a language the parent reads."""
+    text = context.texts.render("parent/choose_language.html.j2", enrolling=True)
+    return text, cards.language_keyboard(context.texts, context.language)
+
+
 async def start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     user = update.effective_user
@@ -51,7 +69,12 @@ async def start(update: Update, context: BotContext) -> None:
             child_name = family.child_name if family else None
         else:
             result = await redeem_invite(
-                session, context.clock, code=code, telegram_user_id=user.id, chat_id=message.chat_id
+                session,
+                context.clock,
+                code=code,
+                telegram_user_id=user.id,
+                chat_id=message.chat_id,
+                language=context.language,
             )
             status, child_name = result.status, result.child_name
             carer = await find_carer(session, user.id)
@@ -59,9 +82,13 @@ async def start(update: Update, context: BotContext) -> None:
             member = await session.get(Staff, result.staff_id) if result.staff_id else None
             staff_name, staff_role = (member.name, member.role) if member else ("", "")
         announcements_only = family is not None and family.announcements_only
+        if carer is not None:
+            context.language = carer.language
     log.info("start from update %s: %s", update.update_id, status or "no code")
     texts = context.texts
     if status is RedeemStatus.STAFF_JOINED:
+        # Staff read the service's own language, whatever their Telegram app is set to.
+        context.language = DEFAULT_LANGUAGE
         await help.set_staff_menu(context, message.chat_id, staff_role)
         await message.reply_html(
             texts.render("visitor/staff_welcome.html.j2", name=staff_name, role=staff_role)
@@ -77,15 +104,14 @@ async def start(update: Update, context: BotContext) -> None:
         await message.reply_html(texts.render("parent/no_invite.html.j2", reason=reason))
         return
     assert carer is not None
-    if status is RedeemStatus.ENROLLED or carer.consent_at_utc is None:
-        await message.reply_html(
-            texts.render(
-                "parent/welcome.html.j2",
-                child_name=child_name,
-                announcements_only=announcements_only,
-            ),
-            reply_markup=_consent_keyboard(context),
+    if status is RedeemStatus.ENROLLED:
+        question, keyboard = language_question(context)
+        await message.reply_html(question, reply_markup=keyboard)
+    elif carer.consent_at_utc is None:
+        text, keyboard = welcome(
+            context, child_name=child_name or "", announcements_only=announcements_only
         )
+        await message.reply_html(text, reply_markup=keyboard)
     elif consent_needed(carer):
         await message.reply_html(
             texts.render("parent/notice_changed.html.j2"), reply_markup=_consent_keyboard(context)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 MENU = (
     "today", "week", "time", "settings", "pause", "resume", "stop", "privacy", "mydata", "forget",
-    "help",
+    "language", "help",
 )  # fmt: skip
 STAFF_MENU = (
     "families", "newfamily", "waitinglist", "plan", "visit", "summary", "invite", "discharge",
@@ -27,6 +27,17 @@ MANAGER_MENU = (*STAFF_MENU[:-1], "visitors", "move", "invitevisitor", "holidays
 
 def command_menu(texts: Texts) -> list[BotCommand]:
     return [BotCommand(command, texts.label(f"command_{command}")) for command in MENU]
+
+
+async def set_parent_menu(context: BotContext, chat_id: int) -> None:
+    """The parent's menu in the language they chose, for their chat only (the default menus
+    follow the language of the Telegram app, which may not be the one they chose)."""
+    try:
+        await context.bot.set_my_commands(
+            command_menu(context.texts), scope=BotCommandScopeChat(chat_id)
+        )
+    except TelegramError as error:
+        log.warning("could not set a parent's command menu: %s", type(error).__name__)
 
 
 async def set_staff_menu(context: BotContext, chat_id: int, role: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.cards import week_in_language
 from bot.context import BotApplication, BotContext
 from bot.diary import today_for, week_view
 from handlers import CONVERSATION_GROUP, NEW_MESSAGES
@@ -16,7 +17,7 @@ async def week_command(update: Update, context: BotContext) -> None:
         family = await context.family(session)
         week = await week_view(session, family, today_for(family, context.clock))
     await update.effective_message.reply_html(
-        context.texts.render("parent/week.html.j2", week=week)
+        context.texts.render("parent/week.html.j2", week=week_in_language(context.texts, week))
     )
 
 

@@ -80,7 +80,8 @@ async def _enqueue_chunk(
         if not card.targets:
             without_plan += 1
             continue
-        payload = cards.day_card(services.texts, card, is_reminder=True).payload()
+        texts = services.texts.for_language(reminder.language)
+        payload = cards.day_card(texts, card, is_reminder=True).payload()
         pending.append(_message(reminder, payload, OutboxStatus.PENDING, None))
     # A missed one is recorded too, so the day is accounted for and never sent late.
     missed = [

@@ -14,8 +14,10 @@ from tests.harness import BotHarness
 async def join(
     bot: BotHarness, parent: FakeUser, code: str, *, at: str = "18:30", days: str = "Every day"
 ) -> SentMessage:
-    """Open the invite, agree to the notice, pick a time and days. Returns the confirmation."""
+    """Open the invite, keep English, agree to the notice, pick a time and days. Returns the
+    confirmation."""
     await parent.send(f"/start {code}")
+    await choose_language(parent, "en")
     welcome = await parent.wait_for(lambda message: "Is that OK with you?" in message.plain)
     await parent.tap(welcome, button_text="Yes, I agree")
     ask_time = await parent.wait_for(lambda message: "daily reminder" in message.plain)
@@ -23,6 +25,12 @@ async def join(
     ask_days = await parent.wait_for(lambda message: "On which days?" in message.plain)
     await parent.tap(ask_days, button_text=days)
     return await parent.wait_for(lambda message: "I’ll send" in message.plain)
+
+
+async def choose_language(parent: FakeUser, code: str) -> None:
+    """Answer the language question enrolment opens with."""
+    question = await parent.wait_for(lambda message: "🌐" in message.plain)
+    await parent.wait_for_answer(await parent.tap(question, callback_data=f"lg1:{code}"))
 
 
 def texts_of(parent: FakeUser) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.models import Family, GroupMember, Rsvp
 from tests.e2e.helpers import (
+    choose_language,
     enrolled_families,
     make_group,
     sign_in,
@@ -133,6 +134,7 @@ async def test_a_waiting_list_family_gets_news_only_until_a_plan_is_set(bot, fak
     code = invite.plain.split("start=")[1].split()[0]
     parent = fake.user(user_id=1001, first_name="Ana")
     await parent.send(f"/start {code}")
+    await choose_language(parent, "en")
     welcome = await parent.wait_for(lambda m: "Is that OK with you?" in m.plain)
     assert "news of our groups" in welcome.plain
     await parent.tap(welcome, button_text="Yes, I agree")

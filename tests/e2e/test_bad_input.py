@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.models import Carer, ChatState, DiaryAnswer, DiaryNote, Invite, Plan, Target
-from tests.e2e.helpers import join
+from tests.e2e.helpers import choose_language, join
 from tests.fake_bot_api import FakeUser
 from tests.harness import BotHarness
 
@@ -386,6 +386,7 @@ async def test_a_parent_who_has_not_consented_is_asked_to_finish_and_nothing_is_
     code = await bot.invite(family_id)
     parent = fake.user(user_id=1003, first_name="Cai")
     await parent.send(f"/start {code}")
+    await choose_language(parent, "en")
     welcome = await parent.wait_for(lambda m: "Is that OK with you?" in m.plain)
 
     await parent.send("Sam pointed at the dog")
@@ -416,6 +417,7 @@ async def test_a_parent_who_declines_is_removed_and_can_use_the_same_link_later(
     code = await bot.invite(family_id)
     parent = fake.user(user_id=1004, first_name="Dee")
     await parent.send(f"/start {code}")
+    await choose_language(parent, "en")
     welcome = await parent.wait_for(lambda m: "Is that OK with you?" in m.plain)
     assert await _carer(bot, parent.id) is not None
 
@@ -450,6 +452,7 @@ async def test_a_typed_time_before_choosing_one_is_not_filed_as_a_diary_note(bot
     await bot.set_plan(family_id, ["com-point-to-toy", "cog-stack-blocks"])
     parent = fake.user(user_id=1005, first_name="Eve")
     await parent.send(f"/start {await bot.invite(family_id)}")
+    await choose_language(parent, "en")
     welcome = await parent.wait_for(lambda m: "Is that OK with you?" in m.plain)
     await parent.tap(welcome, button_text="Yes, I agree")
     await parent.wait_for(lambda m: "daily reminder" in m.plain)

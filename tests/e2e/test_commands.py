@@ -41,6 +41,7 @@ async def test_commands_are_registered_and_help_lists_them(bot, fake):
         "privacy",
         "mydata",
         "forget",
+        "language",
         "help",
     }
     await parent.send("/help")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.models import Carer
-from tests.e2e.helpers import join
+from tests.e2e.helpers import choose_language, join
 
 
 async def _carers(bot) -> int:
@@ -85,6 +85,7 @@ async def test_declining_keeps_nothing_and_the_link_works_later(bot, fake):
     code = await bot.invite(family_id)
     parent = fake.user(user_id=4001, first_name="Ana")
     await parent.send(f"/start {code}")
+    await choose_language(parent, "en")
     welcome = await parent.wait_for(lambda m: "Is that OK with you?" in m.plain)
     await parent.tap(welcome, button_text="No, thank you")
     declined = await parent.wait_for(lambda m: "haven’t kept anything" in m.plain)
@@ -101,6 +102,7 @@ async def test_a_typed_time_and_a_wrong_one(bot, fake, clock):
     family_id = await bot.new_family("Sam")
     parent = fake.user(user_id=5001, first_name="Ana")
     await parent.send(f"/start {await bot.invite(family_id)}")
+    await choose_language(parent, "en")
     await parent.tap(
         await parent.wait_for(lambda m: "Is that OK" in m.plain), button_text="Yes, I agree"
     )

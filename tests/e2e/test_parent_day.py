@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.e2e.helpers import choose_language
+
 
 async def test_a_parent_joins_practises_and_keeps_a_diary(bot, fake, clock):
     family_id = await bot.new_family("Sam")
@@ -14,6 +16,7 @@ async def test_a_parent_joins_practises_and_keeps_a_diary(bot, fake, clock):
 
     # The parent opens the invitation, reads the privacy notice, agrees, picks 18:30.
     await parent.send(f"/start {code}")
+    await choose_language(parent, "en")
     welcome = await parent.wait_for(lambda m: "Is that OK with you?" in m.plain)
     assert "Sam" in welcome.plain and "About your information" in welcome.plain
     await parent.tap(welcome, button_text="Yes, I agree")
