@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from babel import Locale
+from babel.messages.pofile import read_po, write_po
 
 from bot import callbacks, cards
 from bot.activities import LibraryError, load_library
@@ -41,8 +42,6 @@ def test_the_message_template_matches_the_templates() -> None:
     """content/locale/messages.pot is what `make messages` extracts: nothing added to a
     template is left out of the catalogs' source."""
     with (LOCALE_DIR / "messages.pot").open("rb") as pot:
-        from babel.messages.pofile import read_po
-
         template = read_po(pot)
     in_pot = {
         tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id
@@ -245,31 +244,26 @@ def test_an_overlay_naming_an_unknown_activity_is_refused(tmp_path: Path) -> Non
         load_library(content / "activities")
 
 
-def test_a_service_replaces_a_catalog_without_touching_code(tmp_path: Path) -> None:
-    content = _content_copy(tmp_path)
-    path = catalog_path(content / "locale", "pl")
-    catalog = read_catalog(path, "pl")
-    message = catalog.get("Yes, I agree")
+def _translate(content: Path, code: str, english: str, translation: str) -> None:
+    """Edit one entry of a catalog, as a service replacing the file would."""
+    path = catalog_path(content / "locale", code)
+    catalog = read_catalog(path, code)
+    message = catalog.get(english)
     assert message is not None
-    message.string = "Tak, zgadzam się (wersja usługi)"
-    from babel.messages.pofile import write_po
-
+    message.string = translation
     with path.open("wb") as po_file:
         write_po(po_file, catalog)
+
+
+def test_a_service_replaces_a_catalog_without_touching_code(tmp_path: Path) -> None:
+    content = _content_copy(tmp_path)
+    _translate(content, "pl", "Yes, I agree", "Tak, zgadzam się (wersja usługi)")
     assert Texts(content, language="pl").label("consent_yes") == "Tak, zgadzam się (wersja usługi)"
 
 
 def test_an_untranslated_message_shows_in_english_never_blank(tmp_path: Path) -> None:
     content = _content_copy(tmp_path)
-    path = catalog_path(content / "locale", "ro")
-    catalog = read_catalog(path, "ro")
-    message = catalog.get("Yes, I agree")
-    assert message is not None
-    message.string = ""
-    from babel.messages.pofile import write_po
-
-    with path.open("wb") as po_file:
-        write_po(po_file, catalog)
+    _translate(content, "ro", "Yes, I agree", "")
     assert Texts(content, language="ro").label("consent_yes") == "Yes, I agree"
     problems = catalog_problems(content / "locale", "ro", template_messages(content))
     assert problems == ["ro: not translated: 'Yes, I agree'"]
