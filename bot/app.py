@@ -109,13 +109,14 @@ def file_url_for(base_url: str) -> str:
 
 def build_services(settings: Settings, clock: Clock) -> Services:
     engine = make_engine(settings.database_url)
+    library = load_library(CONTENT_DIR / "activities")
     return Services(
         settings=settings,
         clock=clock,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        texts=Texts(CONTENT_DIR, retention_days=settings.retention_days),
-        library=load_library(CONTENT_DIR / "activities"),
+        texts=Texts(CONTENT_DIR, retention_days=settings.retention_days, library=library),
+        library=library,
     )
 
 

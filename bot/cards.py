@@ -115,6 +115,13 @@ def day_card(texts: Texts, card: DayCard, *, is_reminder: bool = False) -> Rende
     return Rendered(text, InlineKeyboardMarkup(rows))
 
 
+def language_question(texts: Texts, current: str, *, enrolling: bool) -> Rendered:
+    """ "Which language?", asked first at enrolment (before anything that needs reading) and
+    by /language."""
+    text = texts.render("parent/choose_language.html.j2", enrolling=enrolling)
+    return Rendered(text, language_keyboard(texts, current))
+
+
 def language_keyboard(texts: Texts, current: str) -> InlineKeyboardMarkup:
     """Every language in its own name, two a row; the current one first and ticked, so the
     language of the parent's Telegram app is the one already chosen."""

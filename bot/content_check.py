@@ -121,7 +121,8 @@ def html_problems(text: str) -> tuple[list[str], str]:
     return problems, html.unescape("".join(checker.visible))
 
 
-def _target_day(activity: Activity, position: int, answer: str | None) -> TargetDay:
+def sample_target_day(activity: Activity, position: int, answer: str | None) -> TargetDay:
+    """The activity as a target on a day card, answered `answer` (None: not yet)."""
     return TargetDay(
         target_id=BIG_ID,
         position=position,
@@ -239,7 +240,7 @@ def _sample_messages(
     messages["parent/day_card.html.j2"] = [
         cards.day_card(
             texts,
-            DayCard(1, LONG_NAME, SAMPLE_DAY, True, [_target_day(activity, 1, answer="yes")]),
+            DayCard(1, LONG_NAME, SAMPLE_DAY, True, [sample_target_day(activity, 1, answer="yes")]),
             is_reminder=True,
         )
         for activity in library
@@ -252,7 +253,7 @@ def _sample_messages(
                 SAMPLE_DAY,
                 False,
                 [
-                    _target_day(activity, position, answer)
+                    sample_target_day(activity, position, answer)
                     for position, activity in enumerate(longest, start=1)
                 ],
             ),
@@ -541,7 +542,7 @@ def check_content(content_dir: Path) -> list[str]:
     for area in Area:
         if per_area[area] < MIN_PER_AREA:
             problems.append(f"area {area.value}: {per_area[area]} activities, need {MIN_PER_AREA}")
-    english = Texts(content_dir)
+    english = Texts(content_dir, library=library)
     templates = {
         name
         for name in english.environment.list_templates()
@@ -591,7 +592,6 @@ def _command_problems(texts: Texts) -> list[str]:
     """setMyCommands takes descriptions of 1 to 256 characters."""
     problems = []
     for name in texts.label_names():
-        description = texts.label(name) if name.startswith("command_") else ""
-        if description and len(description) > COMMAND_DESCRIPTION_LIMIT:
-            problems.append(f"{name}: menu description of {len(description)} characters")
+        if name.startswith("command_") and len(texts.label(name)) > COMMAND_DESCRIPTION_LIMIT:
+            problems.append(f"{name}: menu description of {len(texts.label(name))} characters")
     return problems

@@ -1,4 +1,5 @@
-"""Enrolment by invitation: issuing single-use invite codes, redeeming them, recording consent."""
+"""Enrolment by invitation: issuing single-use invite codes, redeeming them, recording consent
+and the carer's language."""
 
 from __future__ import annotations
 
@@ -262,6 +263,34 @@ async def _recent_failures(session: AsyncSession, telegram_user_id: int, now: da
 def consent_needed(carer: Carer) -> bool:
     """Never agreed, or agreed to an earlier version of the notice: ask (again) before going on."""
     return carer.consent_version != PRIVACY_NOTICE_VERSION
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    """Where a carer is after choosing their language, so the next question can follow."""
+
+    child_name: str
+    announcements_only: bool
+    # The privacy notice and consent are still to come.
+    enrolling: bool
+    # Consented but no reminder time yet (a waiting-list family needs none).
+    needs_time: bool
+
+
+async def choose_language(
+    session: AsyncSession, carer: Carer, language: str
+) -> LanguageChosen | None:
+    """`language` is one of bot.i18n.LANGUAGES. None if the family is gone."""
+    family = await session.get(Family, carer.family_id)
+    if family is None:
+        return None
+    carer.language = language
+    return LanguageChosen(
+        child_name=family.child_name,
+        announcements_only=family.announcements_only,
+        enrolling=carer.consent_at_utc is None,
+        needs_time=carer.reminder_time_local is None and not family.announcements_only,
+    )
 
 
 async def record_consent(session: AsyncSession, clock: Clock, carer: Carer) -> None:

@@ -44,9 +44,13 @@ class Texts:
         *,
         retention_days: int = 365,
         language: str = DEFAULT_LANGUAGE,
+        library: ActivityLibrary | None = None,
         _siblings: dict[str, Texts] | None = None,
     ) -> None:
         self.content_dir = content_dir
+        # The application's library (read from content_dir when not given), for activities'
+        # words in other languages.
+        self._library = library
         self.retention_days = retention_days
         self.language = language_of(language)
         self.locale = babel_locale(self.language)
@@ -85,6 +89,7 @@ class Texts:
                 self.content_dir,
                 retention_days=self.retention_days,
                 language=language.code,
+                library=self._library,
                 _siblings=self._siblings,
             )
         return texts
@@ -103,7 +108,7 @@ class Texts:
         whose library wording has changed since it was put in the plan."""
         if self.language.code == DEFAULT_LANGUAGE or activity_id is None:
             return None
-        library = _library(self.content_dir)
+        library = self._library or _library_in(self.content_dir)
         activity = library.get(activity_id)
         if activity is None or (activity.title, activity.target) != (title, target_text):
             return None
@@ -125,7 +130,7 @@ class Texts:
 
 
 @cache
-def _library(content_dir: Path) -> ActivityLibrary:
+def _library_in(content_dir: Path) -> ActivityLibrary:
     return load_library(content_dir / "activities")
 
 

@@ -68,7 +68,7 @@ async def identify(update: Update, context: BotContext) -> None:
         carer = await find_carer(session, user.id)
         if carer is not None:
             context.carer_id, context.family_id = carer.id, carer.family_id
-            context.language = language_of(carer.language).code
+            context.language = carer.language
             if carer.unreachable_at_utc is not None and (message or update.callback_query):
                 # They are talking to us again, so they unblocked the bot.
                 carer.unreachable_at_utc = None

@@ -49,13 +49,6 @@ def welcome(
     return text, _consent_keyboard(context)
 
 
-def language_question(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
-    """Asked first, before anything that needs reading: the notice is only worth agreeing to
-    in a language the parent reads."""
-    text = context.texts.render("parent/choose_language.html.j2", enrolling=True)
-    return text, cards.language_keyboard(context.texts, context.language)
-
-
 async def start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     user = update.effective_user
@@ -105,8 +98,9 @@ async def start(update: Update, context: BotContext) -> None:
         return
     assert carer is not None
     if status is RedeemStatus.ENROLLED:
-        question, keyboard = language_question(context)
-        await message.reply_html(question, reply_markup=keyboard)
+        # Asked first: the notice is only worth agreeing to in a language the parent reads.
+        question = cards.language_question(texts, context.language, enrolling=True)
+        await message.reply_html(question.text, reply_markup=question.markup)
     elif carer.consent_at_utc is None:
         text, keyboard = welcome(
             context, child_name=child_name or "", announcements_only=announcements_only

@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, cards
 from bot.context import BotApplication, BotContext
-from bot.models import Family
+from bot.enrolment import choose_language
 from handlers import CONVERSATION_GROUP, NEW_MESSAGES, enrolment, help, reminder_time, replies
 
 log = logging.getLogger(__name__)
@@ -17,40 +17,35 @@ log = logging.getLogger(__name__)
 
 async def language_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
-    await update.effective_message.reply_html(
-        context.texts.render("parent/choose_language.html.j2", enrolling=False),
-        reply_markup=cards.language_keyboard(context.texts, context.language),
-    )
+    question = cards.language_question(context.texts, context.language, enrolling=False)
+    await update.effective_message.reply_html(question.text, reply_markup=question.markup)
 
 
 async def language_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     code = callbacks.parse_language(query.data)
-    async with context.db() as session:
-        carer = await context.carer(session)
-        family = await session.get(Family, carer.family_id)
-        if code is None or family is None:
-            await query.answer(context.texts.label("tap_stale"))
-            return
-        carer.language = code
-        enrolling = carer.consent_at_utc is None
-        needs_time = carer.reminder_time_local is None and not family.announcements_only
-        child_name, announcements_only = family.child_name, family.announcements_only
+    chosen = None
+    if code is not None:
+        async with context.db() as session:
+            chosen = await choose_language(session, await context.carer(session), code)
+    if code is None or chosen is None:
+        await query.answer(context.texts.label("tap_stale"))
+        return
     context.language = code
     log.info("carer %s chose a language", context.carer_id)
     await query.answer()
     await replies.remove_buttons(query)
     assert query.message is not None
     await help.set_parent_menu(context, query.message.chat.id)
-    if enrolling:
+    if chosen.enrolling:
         text, keyboard = enrolment.welcome(
-            context, child_name=child_name, announcements_only=announcements_only
+            context, child_name=chosen.child_name, announcements_only=chosen.announcements_only
         )
         await replies.send(query, text, keyboard)
         return
     await replies.send(query, context.texts.render("parent/language_changed.html.j2"))
-    if needs_time:
+    if chosen.needs_time:
         # The time question they were answering, again in the language they can read.
         question = reminder_time.time_question(context, current=None, changing=False)
         await replies.send(query, question.text, question.markup)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import shutil
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from babel.messages.pofile import read_po, write_po
 
 from bot import callbacks, cards
 from bot.activities import LibraryError, load_library
-from bot.diary import DayCard, TargetDay
+from bot.content_check import sample_target_day
+from bot.diary import DayCard
 from bot.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -161,19 +163,10 @@ def test_language_buttons_carry_only_languages_we_speak() -> None:
 def _card_for(activity_id: str, *, title: str | None = None) -> DayCard:
     activity = LIBRARY.get(activity_id)
     assert activity is not None
-    target = TargetDay(
-        target_id=1,
-        position=1,
-        title=title or activity.title,
-        target_text=activity.target,
-        criterion_text=activity.criterion.text,
-        tries=activity.criterion.tries,
-        steps=list(activity.steps),
-        materials=list(activity.materials),
-        tip=activity.tip,
-        activity_id=activity_id,
+    target = sample_target_day(activity, 1, answer=None)
+    return DayCard(
+        1, "Sam", date(2026, 11, 23), True, [replace(target, title=title or target.title)]
     )
-    return DayCard(1, "Sam", date(2026, 11, 23), True, [target])
 
 
 @pytest.mark.parametrize("code", OTHER_LANGUAGES)

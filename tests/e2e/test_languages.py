@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 
 from telegram import BotCommandScopeChat
 
-from bot.activities import load_library
+from bot.activities import ActivityText, load_library
 from bot.i18n import LANGUAGES, translations
 from bot.texts import CONTENT_DIR, RLM, Texts
 from tests.e2e.helpers import add_family
 from tests.fake_bot_api import FakeUser, SentMessage
 
 ENGLISH = Texts()
+ENGLISH_LIBRARY = load_library(CONTENT_DIR / "activities")
 
 
 def translated(code: str, english: str) -> str:
@@ -27,17 +28,11 @@ def translated(code: str, english: str) -> str:
     return text
 
 
-def words(code: str, activity_id: str):  # type: ignore[no-untyped-def]
-    library_words = ENGLISH.for_language(code).activity_words(
-        activity_id,
-        ENGLISH_LIBRARY.get(activity_id).title,  # type: ignore[union-attr]
-        ENGLISH_LIBRARY.get(activity_id).target,  # type: ignore[union-attr]
-    )
+def words(code: str, activity_id: str) -> ActivityText:
+    """The activity's words in the language, from the shipped overlay."""
+    library_words = ENGLISH_LIBRARY.translation(activity_id, code)
     assert library_words is not None, f"{activity_id} has no {code} words"
     return library_words
-
-
-ENGLISH_LIBRARY = load_library(CONTENT_DIR / "activities")
 
 
 async def _enrol(parent: FakeUser, code: str, language: str) -> SentMessage:
