@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from bot.clock import Clock, local_date
 from bot.db import insert_or_merge
 from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Plan, Target
-from bot.plans import plan_on
+from bot.plans import plan_id_on, plan_on
 
 ANSWERS = {"y": "yes", "l": "a_little", "n": "not_today"}
 PRACTISED = {"yes", "a_little", "tries"}
@@ -164,21 +164,25 @@ async def record_answer(
 ) -> AnswerOutcome:
     """Record (or change) how a target went on a day. Checks the target is this carer's family's,
     in the plan of that day, and that the day is still open."""
-    target = await session.get(Target, target_id)
-    if target is None:
+    found = (
+        await session.execute(
+            select(Target, Plan, Family)
+            .join(Plan, Plan.id == Target.plan_id)
+            .join(Family, Family.id == Plan.family_id)
+            .where(Target.id == target_id)
+        )
+    ).first()
+    if found is None:
         return AnswerOutcome.INVALID
-    plan = await session.get(Plan, target.plan_id)
-    if plan is None or plan.family_id != carer.family_id:
+    target, plan, family = found
+    if plan.family_id != carer.family_id:
         return AnswerOutcome.NOT_YOURS
-    family = await session.get(Family, carer.family_id)
-    assert family is not None
     today = today_for(family, clock)
     if day > today:
         return AnswerOutcome.INVALID
     if not is_open(day, today):
         return AnswerOutcome.DAY_CLOSED
-    in_force = await plan_on(session, family.id, day)
-    if in_force is None or in_force.id != plan.id:
+    if await plan_id_on(session, family.id, day) != plan.id:
         return AnswerOutcome.INVALID
     parsed = _parse_answer(code, target.criterion_tries)
     if parsed is None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, UnknownTimeZone, as_utc, checked_timezone
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.models import Carer, Family, Invite, InviteAttempt, Staff
+from bot.models import Carer, ChatState, Family, Invite, InviteAttempt, Staff
 
 # A user whose codes failed this often in the window is asked to wait: 192-bit codes cannot be
 # guessed anyway, but this keeps anyone from trying.
@@ -179,6 +179,28 @@ async def find_staff(session: AsyncSession, telegram_user_id: int) -> Staff | No
 
 async def find_carer(session: AsyncSession, telegram_user_id: int) -> Carer | None:
     return await session.scalar(select(Carer).where(Carer.telegram_user_id == telegram_user_id))
+
+
+@dataclass(frozen=True)
+class CarerAtHome:
+    carer: Carer
+    family: Family
+    # What the bot is waiting for from them, if anything.
+    awaiting: ChatState | None
+
+
+async def find_carer_at_home(session: AsyncSession, telegram_user_id: int) -> CarerAtHome | None:
+    """A carer with their family and any open question, in one query: every update a parent
+    sends starts here."""
+    row = (
+        await session.execute(
+            select(Carer, Family, ChatState)
+            .join(Family, Family.id == Carer.family_id)
+            .outerjoin(ChatState, ChatState.telegram_user_id == Carer.telegram_user_id)
+            .where(Carer.telegram_user_id == telegram_user_id)
+        )
+    ).first()
+    return CarerAtHome(*row) if row is not None else None
 
 
 async def redeem_invite(

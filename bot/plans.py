@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -163,15 +163,25 @@ async def set_plan(
     return plan
 
 
-async def plan_on(session: AsyncSession, family_id: int, day: date) -> Plan | None:
-    """The plan in force on `day`: the latest started on or before it (newest wins a tie)."""
-    return await session.scalar(
-        select(Plan)
-        .where(Plan.family_id == family_id, Plan.starts_on <= day)
+def _in_force(query: Select[Any], family_id: int, day: date) -> Select[Any]:
+    """`query` narrowed to the family's plan in force on `day`: the latest started on or before
+    it (the newest wins a tie)."""
+    return (
+        query.where(Plan.family_id == family_id, Plan.starts_on <= day)
         .order_by(Plan.starts_on.desc(), Plan.id.desc())
-        .options(selectinload(Plan.targets))
         .limit(1)
     )
+
+
+async def plan_on(session: AsyncSession, family_id: int, day: date) -> Plan | None:
+    """The plan in force on `day`, with its targets."""
+    query = select(Plan).options(selectinload(Plan.targets))
+    return await session.scalar(_in_force(query, family_id, day))
+
+
+async def plan_id_on(session: AsyncSession, family_id: int, day: date) -> int | None:
+    """The id of the plan in force on `day`, without loading it."""
+    return await session.scalar(_in_force(select(Plan.id), family_id, day))
 
 
 async def add_goal(

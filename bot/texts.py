@@ -63,6 +63,9 @@ class Texts:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Templates are read once: content changes with a release (and a restart), and
+            # checking every file's date on every message costs a system call each time.
+            auto_reload=False,
             extensions=["jinja2.ext.i18n"],
         )
         # A {% trans %} block is one message id however it is wrapped across lines.

@@ -12,9 +12,9 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from bot import callbacks, conversation
 from bot.clock import as_utc
 from bot.context import BotApplication, BotContext
-from bot.enrolment import consent_needed, find_carer, find_staff
+from bot.enrolment import consent_needed, find_carer_at_home, find_staff
 from bot.i18n import language_of
-from bot.models import ChatState, Family
+from bot.models import ChatState
 from bot.staff import member_of
 from handlers import ACCESS_GROUP
 
@@ -56,40 +56,44 @@ async def identify(update: Update, context: BotContext) -> None:
     # The parent's side lives in private chats; groups and channels are not ours to talk in.
     if user is None or chat is None or chat.type != chat.PRIVATE:
         raise ApplicationHandlerStop
-    if await _identify_staff(update, context, user.id):
-        return
-    # Until we know their choice, a parent reads the language their Telegram app is set to.
-    context.language = language_of(user.language_code).code
-    if _is_start(update):
-        return
     message = update.effective_message
     is_command = _command(update) is not None
+    # Every update starts here, so one transaction and as few queries as can be.
     async with context.db() as session:
-        carer = await find_carer(session, user.id)
-        if carer is not None:
+        staff = await find_staff(session, user.id)
+        if staff is not None:
+            # A visitor or manager: their own conversations take it from here.
+            context.staff = member_of(staff)
+            state = await session.get(ChatState, user.id)
+            await _forget_stale_question(session, context, state, is_command=is_command)
+            return
+        # Until we know their choice, a parent reads the language their Telegram app is set to.
+        context.language = language_of(user.language_code).code
+        if _is_start(update):
+            return
+        at_home = await find_carer_at_home(session, user.id)
+        if at_home is not None:
+            carer = at_home.carer
             context.carer_id, context.family_id = carer.id, carer.family_id
             context.language = carer.language
             if carer.unreachable_at_utc is not None and (message or update.callback_query):
                 # They are talking to us again, so they unblocked the bot.
                 carer.unreachable_at_utc = None
-            await _forget_stale_question(session, context, user.id, is_command=is_command)
-        consent_missing = carer is not None and consent_needed(carer)
-        consented_before = carer is not None and carer.consent_at_utc is not None
-        # A family on the waiting list gets announcements only: no reminder time to choose.
-        waiting_list = carer is not None and await _on_waiting_list(session, carer.family_id)
-        time_missing = carer is not None and carer.reminder_time_local is None and not waiting_list
+            await _forget_stale_question(session, context, at_home.awaiting, is_command=is_command)
     if update.my_chat_member is not None:
         # Blocking and unblocking are not something to answer; chat_member records them.
         return
-    if carer is None:
+    if at_home is None:
         log.info("update %s from a user who is not enrolled", update.update_id)
         if update.callback_query:
             await update.callback_query.answer(context.texts.label("tap_not_enrolled"))
         elif message is not None:
             await message.reply_html(context.texts.render("parent/no_invite.html.j2", reason=None))
         raise ApplicationHandlerStop
-    if consent_missing:
+    carer = at_home.carer
+    if consent_needed(carer):
         # Someone who said no to a changed notice may still read it, take their data or erase it.
+        consented_before = carer.consent_at_utc is not None
         may_leave = consented_before and (
             _command(update) in _RIGHTS_COMMANDS or _callback_matches(update, _LEAVE_STEP)
         )
@@ -98,38 +102,20 @@ async def identify(update: Update, context: BotContext) -> None:
             await _ask_to_finish(
                 update, context, "consent_again" if consented_before else "consent"
             )
-    elif time_missing:
+    # A family on the waiting list gets announcements only: no reminder time to choose.
+    elif carer.reminder_time_local is None and not at_home.family.announcements_only:
         context.choosing_first_time = True
         if not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update)):
             await _ask_to_finish(update, context, "time")
 
 
-async def _on_waiting_list(session: AsyncSession, family_id: int) -> bool:
-    family = await session.get(Family, family_id)
-    return family is not None and family.announcements_only
-
-
-async def _identify_staff(update: Update, context: BotContext, user_id: int) -> bool:
-    """A visitor or manager: their own conversations take it from here."""
-    async with context.db() as session:
-        staff = await find_staff(session, user_id)
-        if staff is None:
-            return False
-        context.staff = member_of(staff)
-        await _forget_stale_question(
-            session, context, user_id, is_command=_command(update) is not None
-        )
-    return True
-
-
 async def _forget_stale_question(
-    session: AsyncSession, context: BotContext, user_id: int, *, is_command: bool
+    session: AsyncSession, context: BotContext, state: ChatState | None, *, is_command: bool
 ) -> None:
-    state = await session.get(ChatState, user_id)
     if state is not None and (
         is_command or context.clock.now() - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
     ):
-        await conversation.clear(session, user_id)
+        await conversation.clear(session, state.telegram_user_id)
 
 
 def _is_time_step_message(update: Update) -> bool:
