@@ -17,6 +17,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.migrate import upgrade_to_head
 from bot.rate_limit import TelegramLimits
+from bot.telegram_http import AiohttpRequest
 from bot.texts import CONTENT_DIR, Texts
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
@@ -150,7 +151,9 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     else:
         # The outbox sends several messages at once; replies must not queue behind them.
-        builder = builder.connection_pool_size(32).pool_timeout(10)
+        builder = builder.request(
+            AiohttpRequest(connection_pool_size=32, pool_timeout=10)
+        ).get_updates_request(AiohttpRequest())
     application: BotApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
     application.bot_data["outbox_sender"] = send_outbox.OutboxSender(services, application.bot)

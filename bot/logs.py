@@ -13,7 +13,7 @@ PAYLOAD_LOGGERS = {
     "aiosqlite": logging.WARNING,  # DEBUG: SQL with its parameters
     "sqlalchemy.engine": logging.WARNING,  # INFO: SQL with its parameters when echo is on
     "asyncpg": logging.WARNING,
-    "aiohttp.access": logging.WARNING,
+    "aiohttp": logging.WARNING,  # its client and server may name URLs, which carry the token
 }
 
 
