@@ -84,8 +84,13 @@ async def _work(database_url: str, jobs: list[tuple[int, int]], start_at: float)
             async with services.sessions() as session:
                 payloads = list(
                     await session.scalars(
+                        # By the family (indexed): a LIKE on the key would read the whole
+                        # outbox for each summary, which the bot never does.
                         select(OutboxMessage.payload)
-                        .where(OutboxMessage.dedupe_key.like(f"summary:{due.key}:%"))
+                        .where(
+                            OutboxMessage.family_id == family_id,
+                            OutboxMessage.kind == "summary",
+                        )
                         .order_by(OutboxMessage.id)
                     )
                 )

@@ -50,6 +50,10 @@ def visible_length(text: str) -> int:
 
 
 def split_html(text: str, limit: int = 4096) -> list[str]:
+    # Tags and character references only ever shrink when parsed, so a text whose raw length
+    # fits needs no closer look (most messages: this is what makes splitting nearly free).
+    if _utf16(text) <= limit:
+        return [text]
     atoms = _atoms(text)
     if sum(atom.width for atom in atoms) <= limit:
         return [text]

@@ -18,7 +18,7 @@ from bot.activities import ActivityLibrary
 from bot.clock import Clock, as_utc, local_date, to_local
 from bot.db import insert_or_merge
 from bot.models import Carer, Family, Staff, Summary, Visit
-from bot.outbox import enqueue
+from bot.outbox import NewMessage, enqueue_many
 from bot.summaries import build_summary, period_start_for
 from bot.summary_messages import summary_messages
 from bot.texts import Texts
@@ -150,16 +150,17 @@ async def queue_summary(
     )
     visit = await session.get(Visit, due.visit_id) if due.visit_id else None
     next_at = to_local(as_utc(visit.starts_at_utc), visitor.timezone) if visit else None
-    for index, payload in enumerate(
-        summary_messages(texts, data, next_visit_at=next_at, on_demand=False), start=1
-    ):
-        await enqueue(
-            session,
-            clock,
-            kind="summary",
-            dedupe_key=f"summary:{due.key}:{index}",
-            chat_id=visitor.telegram_user_id,
-            payload=payload,
+    messages = [
+        NewMessage(
+            f"summary:{due.key}:{index}",
+            visitor.telegram_user_id,
+            payload,
             family_id=family.id,
         )
+        for index, payload in enumerate(
+            summary_messages(texts, data, next_visit_at=next_at, on_demand=False), start=1
+        )
+    ]
+    # One statement for the summary's parts and chart, in order (the ids keep it).
+    await enqueue_many(session, clock, messages, kind="summary")
     return True
