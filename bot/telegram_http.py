@@ -1,10 +1,10 @@
 """Talking HTTP to the Bot API through aiohttp instead of PTB's default httpx.
 
 Every message the bot sends is one HTTP request, and at 30 a second for a whole county the
-client's own cost matters: measured against the fake Bot API, a sendMessage through PTB cost
-1.06 ms of CPU with httpx and 0.26 ms with aiohttp (bench/RESULTS.md). PTB documents
-`BaseRequest` as the place to plug another client in; this is that, and only that: timeouts
-and errors mean what they mean with PTB's HTTPXRequest.
+client's own cost matters: a sendMessage through PTB cost about four times the CPU with httpx
+as with aiohttp (`python -m bench.http_client` measures it). PTB documents `BaseRequest` as the
+place to plug another client in; this is that, and only that: timeouts and errors mean what
+they mean with PTB's HTTPXRequest.
 """
 
 from __future__ import annotations
