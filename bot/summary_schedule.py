@@ -8,10 +8,11 @@ in one transaction under a unique key, so any number of ticks and instances queu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.activities import ActivityLibrary
@@ -22,7 +23,10 @@ from bot.outbox import NewMessage, enqueue_many
 from bot.summaries import build_summary, period_start_for
 from bot.summary_messages import summary_messages
 from bot.texts import Texts
-from bot.visits import VisitStatus, local_moment, next_visit
+from bot.visits import NEXT_VISIT_GRACE, VisitStatus, local_moment
+
+# summary_due_at is on the working day before the visit: from a Monday visit, back to Friday.
+LONGEST_LEAD = timedelta(days=4)
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,6 @@ def week_key(family_id: int, day: date) -> str:
     return f"week:{family_id}:{year}-W{week:02d}"
 
 
-async def _done_keys(session: AsyncSession, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    return set(await session.scalars(select(Summary.key).where(Summary.key.in_(keys))))
-
-
 async def due_summaries(
     session: AsyncSession,
     now_utc: datetime,
@@ -77,7 +75,12 @@ async def due_summaries(
         select(Visit).where(
             Visit.status == VisitStatus.BOOKED.value,
             Visit.starts_at_utc > now_utc,
+            # A summary falls due at most a long weekend before its visit: later visits wait.
+            Visit.starts_at_utc <= now_utc + LONGEST_LEAD,
             Visit.visitor_id.in_(list(visitors)),
+            ~select(Summary.id)
+            .where(Summary.key == literal("visit:") + cast(Visit.id, String))
+            .exists(),
         )
     )
     for visit in visits:
@@ -86,29 +89,57 @@ async def due_summaries(
             candidates.append(
                 DueSummary(f"visit:{visit.id}", visit.family_id, visit.visitor_id, visit.id)
             )
-    # A family none of whose carers has joined has nothing to summarise yet.
-    joined = select(Carer.family_id)
-    families = await session.scalars(
-        select(Family).where(
-            Family.visitor_id.in_(list(visitors)),
-            Family.id.in_(joined),
-            Family.discharged_at_utc.is_(None),
-        )
-    )
-    for family in families:
-        visitor = visitors[family.visitor_id]  # type: ignore[index]
+    weekly = _weekly_due_days(visitors.values(), now_utc, weekly_weekday, weekly_time)
+    for due_day, visitor_ids in weekly.items():
+        candidates.extend(await _weekly_due(session, now_utc, due_day, visitor_ids))
+    return candidates
+
+
+def _weekly_due_days(
+    visitors: Iterable[Staff], now_utc: datetime, weekly_weekday: int, weekly_time: time
+) -> dict[date, list[int]]:
+    """The visitors whose weekly summary moment has come this week, by that week's due day."""
+    due: dict[date, list[int]] = {}
+    for visitor in visitors:
         local_now = to_local(now_utc, visitor.timezone)
         monday = local_now.date() - timedelta(days=local_now.weekday())
         due_day = monday + timedelta(days=weekly_weekday)
-        if local_now < to_local(
-            local_moment(due_day, weekly_time, visitor.timezone), visitor.timezone
-        ):
-            continue
-        if await next_visit(session, family.id, now_utc) is not None:
-            continue
-        candidates.append(DueSummary(week_key(family.id, due_day), family.id, visitor.id, None))
-    done = await _done_keys(session, [candidate.key for candidate in candidates])
-    return [candidate for candidate in candidates if candidate.key not in done]
+        moment = local_moment(due_day, weekly_time, visitor.timezone)
+        if local_now >= to_local(moment, visitor.timezone):
+            due.setdefault(due_day, []).append(visitor.id)
+    return due
+
+
+async def _weekly_due(
+    session: AsyncSession, now_utc: datetime, due_day: date, visitor_ids: list[int]
+) -> list[DueSummary]:
+    """These visitors' families owed a weekly summary for the week of `due_day`: joined, not
+    discharged, no visit booked, and not summarised that week. Asked in SQL, so once a week's
+    summaries are queued a tick reads next to nothing, however many families there are."""
+    year, week, _ = due_day.isocalendar()
+    # week_key(family, due_day), spelt in SQL.
+    key = literal("week:") + cast(Family.id, String) + literal(f":{year}-W{week:02d}")
+    visit_booked = select(Visit.id).where(
+        Visit.family_id == Family.id,
+        Visit.status == VisitStatus.BOOKED.value,
+        # As next_visit: one booked for earlier today and not yet marked done still counts.
+        Visit.starts_at_utc > now_utc - NEXT_VISIT_GRACE,
+    )
+    rows = await session.execute(
+        select(Family.id, Family.visitor_id).where(
+            Family.visitor_id.in_(visitor_ids),
+            # A family none of whose carers has joined has nothing to summarise yet.
+            Family.id.in_(select(Carer.family_id)),
+            Family.discharged_at_utc.is_(None),
+            ~visit_booked.exists(),
+            ~select(Summary.id).where(Summary.key == key).exists(),
+        )
+    )
+    return [
+        DueSummary(week_key(family_id, due_day), family_id, visitor_id, None)
+        for family_id, visitor_id in rows
+        if visitor_id is not None
+    ]
 
 
 async def queue_summary(
@@ -120,7 +151,8 @@ async def queue_summary(
     *,
     max_days: int,
 ) -> bool:
-    """Build the summary and put its messages in the outbox. False if it was queued before."""
+    """Build the summary and put its messages in the outbox. False if it was queued before
+    (by this instance or another: the summary's key is unique)."""
     family = await session.get(Family, due.family_id)
     visitor = await session.get(Staff, due.visitor_id)
     if family is None or visitor is None or visitor.telegram_user_id is None:
@@ -130,21 +162,6 @@ async def queue_summary(
     period_start = await period_start_for(
         session, family, period_end=period_end, before_utc=now, max_days=max_days
     )
-    inserted = await session.execute(
-        insert_or_merge(session, Summary)
-        .values(
-            key=due.key,
-            family_id=family.id,
-            visitor_id=visitor.id,
-            visit_id=due.visit_id,
-            period_start=period_start,
-            period_end=period_end,
-            created_at_utc=now,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    if not inserted.rowcount:
-        return False
     data = await build_summary(
         session, family, library, period_start=period_start, period_end=period_end
     )
@@ -161,6 +178,23 @@ async def queue_summary(
             summary_messages(texts, data, next_visit_at=next_at, on_demand=False), start=1
         )
     ]
+    # Written last: on SQLite the write lock is held from the first write to the commit, and
+    # another instance (or worker) building a summary meanwhile need not wait for this one.
+    inserted = await session.execute(
+        insert_or_merge(session, Summary)
+        .values(
+            key=due.key,
+            family_id=family.id,
+            visitor_id=visitor.id,
+            visit_id=due.visit_id,
+            period_start=period_start,
+            period_end=period_end,
+            created_at_utc=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    if not inserted.rowcount:
+        return False
     # One statement for the summary's parts and chart, in order (the ids keep it).
     await enqueue_many(session, clock, messages, kind="summary")
     return True

@@ -20,6 +20,8 @@ from bot.models import SchoolHoliday, Staff, Visit
 REPEATS = (7, 14)
 # A repeating visit looks this many repeats ahead for a date outside the school holidays.
 MAX_SKIPPED = 8
+# A visit booked for earlier today and not yet marked done is still the next one.
+NEXT_VISIT_GRACE = timedelta(hours=12)
 
 
 class VisitStatus(StrEnum):
@@ -148,7 +150,7 @@ async def next_visit(session: AsyncSession, family_id: int, now_utc: datetime) -
         .where(
             Visit.family_id == family_id,
             Visit.status == VisitStatus.BOOKED.value,
-            Visit.starts_at_utc > now_utc - timedelta(hours=12),
+            Visit.starts_at_utc > now_utc - NEXT_VISIT_GRACE,
         )
         .order_by(Visit.starts_at_utc)
         .limit(1)

@@ -180,6 +180,33 @@ async def test_a_family_without_a_visit_gets_a_weekly_summary_once(services, clo
         )
 
 
+async def test_this_mornings_visit_not_yet_marked_done_still_stands_for_the_weekly_summary(
+    services, clock
+):
+    clock.set(utc(2026, 11, 26, 12))
+    visitor_id, family_id = await _family_with_visitor(services, clock)
+    async with services.sessions.begin() as session:
+        await book(
+            session,
+            clock,
+            family_id=family_id,
+            visitor_id=visitor_id,
+            starts_at_utc=utc(2026, 11, 27, 9),
+        )
+
+    async def due_keys(now: datetime) -> list[str]:
+        async with services.sessions() as session:
+            due = await due_summaries(
+                session, now, lead_time=LEAD, weekly_weekday=4, weekly_time=time(16)
+            )
+            return [summary.key for summary in due]
+
+    # Friday 16:00, the visit at 09:00 still "booked": no weekly summary on top of the visit's.
+    assert await due_keys(utc(2026, 11, 27, 16)) == []
+    # Left booked for more than half a day, it no longer counts as the next visit.
+    assert await due_keys(utc(2026, 11, 27, 21, 1)) == ["week:1:2026-W48"]
+
+
 async def test_a_family_nobody_has_joined_gets_no_weekly_summary(services, clock):
     await _family_with_visitor(services, clock, joined=False)
     async with services.sessions() as session:
