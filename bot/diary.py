@@ -156,14 +156,16 @@ def _parse_answer(code: str, tries: int | None) -> tuple[str, int | None] | None
 async def record_answer(
     session: AsyncSession,
     clock: Clock,
-    carer: Carer,
     *,
+    carer_id: int,
+    family_id: int,
     target_id: int,
     day: date,
     code: str,
 ) -> AnswerOutcome:
-    """Record (or change) how a target went on a day. Checks the target is this carer's family's,
-    in the plan of that day, and that the day is still open."""
+    """Record (or change) how a target went on a day, for the carer `carer_id` of the family
+    `family_id`. Checks the target is that family's, in the plan of that day, and that the day
+    is still open."""
     found = (
         await session.execute(
             select(Target, Plan, Family)
@@ -175,7 +177,7 @@ async def record_answer(
     if found is None:
         return AnswerOutcome.INVALID
     target, plan, family = found
-    if plan.family_id != carer.family_id:
+    if plan.family_id != family_id:
         return AnswerOutcome.NOT_YOURS
     today = today_for(family, clock)
     if day > today:
@@ -194,7 +196,7 @@ async def record_answer(
         "local_date": day,
         "answer": answer,
         "tries_succeeded": tries_succeeded,
-        "answered_by_carer_id": carer.id,
+        "answered_by_carer_id": carer_id,
         "answered_at_utc": clock.now(),
     }
     # Two carers may tap at the same moment: the later tap wins, and neither fails.

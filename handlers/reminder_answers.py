@@ -26,13 +26,19 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     tap = callbacks.parse_answer(query.data)
+    assert context.carer_id is not None and context.family_id is not None
     async with context.db() as session:
-        carer = await context.carer(session)
         if tap is None:
             outcome = AnswerOutcome.INVALID
         else:
             outcome = await record_answer(
-                session, context.clock, carer, target_id=tap.target_id, day=tap.day, code=tap.code
+                session,
+                context.clock,
+                carer_id=context.carer_id,
+                family_id=context.family_id,
+                target_id=tap.target_id,
+                day=tap.day,
+                code=tap.code,
             )
         rendered = None
         if outcome is AnswerOutcome.SAVED and tap is not None:
