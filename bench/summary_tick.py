@@ -1,5 +1,7 @@
-"""The summary tick's steady state: what `due_summaries` costs, every second, for a service of
-1,000 visitors with 10 families each, in the weekly summaries' window once they are all queued.
+"""The summary tick's steady state for a service of 1,000 visitors with 10 families each:
+what `due_summaries` costs every second in the weekly summaries' window once they are all
+queued, and what `book_repeats` costs with half a year of weekly visits behind it (a tick's look
+at the last day, and the hourly look at them all).
 
 Usage: .venv/bin/python -m bench.summary_tick [--db sqlite|postgres|both] [--families 10000]
 In process, against a fresh database (as `python -m bench`); prints wall and CPU milliseconds.
@@ -16,8 +18,11 @@ from datetime import time as clock_time
 from sqlalchemy import insert
 
 from bench.common import Workdir, bench_services, fresh_database, median
-from bot.models import Summary
+from bot.clock import ManualClock
+from bot.context import Services
+from bot.models import Summary, Visit
 from bot.summary_schedule import due_summaries, week_key
+from bot.visits import book_repeats
 from tests.bulk import seed_families, seed_visitors
 
 FAMILIES_EACH = 10
@@ -25,6 +30,7 @@ FAMILIES_EACH = 10
 NOW = datetime(2026, 12, 4, 17, tzinfo=UTC)
 WEEKLY_WEEKDAY, WEEKLY_TIME, LEAD_TIME = 4, clock_time(16), clock_time(18)
 TICKS = 5
+VISIT_WEEKS = 26
 
 
 async def _run(kind: str, families: int) -> None:
@@ -81,9 +87,44 @@ async def _run(kind: str, families: int) -> None:
             f"{left} after; a tick's due_summaries: median {median(walls) * 1000:.0f} ms wall, "
             f"{median(cpus) * 1000:.0f} ms CPU in this process"
         )
+        await _seed_weekly_visits(services, seeded.family_ids, owners)
+        for name, since in (("all", None), ("the last day", NOW - timedelta(days=1))):
+            walls = []
+            for _ in range(TICKS):
+                wall = time.perf_counter()
+                async with services.sessions.begin() as session:
+                    await book_repeats(session, ManualClock(NOW), passed_since=since)
+                walls.append(time.perf_counter() - wall)
+            print(
+                f"{kind}: book_repeats over {VISIT_WEEKS} weeks of visits, looking at {name}: "
+                f"median {median(walls) * 1000:.0f} ms wall"
+            )
     finally:
         await services.engine.dispose()
         work.cleanup()
+
+
+async def _seed_weekly_visits(services: Services, family_ids: list[int], owners: list[int]) -> None:
+    """Every family's weekly visit for VISIT_WEEKS weeks, each following the one before, the
+    last booked for an hour from NOW."""
+    first = NOW - timedelta(weeks=VISIT_WEEKS, hours=-1)
+    count = len(family_ids)
+    for week in range(VISIT_WEEKS + 1):
+        rows = [
+            {
+                "id": week * count + index + 1,
+                "family_id": family_id,
+                "visitor_id": visitor_id,
+                "starts_at_utc": first + timedelta(weeks=week),
+                "status": "done" if week < VISIT_WEEKS else "booked",
+                "repeat_days": 7,
+                "follows_visit_id": (week - 1) * count + index + 1 if week else None,
+                "created_at_utc": first,
+            }
+            for index, (family_id, visitor_id) in enumerate(zip(family_ids, owners, strict=True))
+        ]
+        async with services.sessions.begin() as session:
+            await session.execute(insert(Visit), rows)
 
 
 def main(argv: list[str] | None = None) -> None:

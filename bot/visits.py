@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock, as_utc, to_local
 from bot.db import insert_or_merge
@@ -203,18 +204,22 @@ def following_start(
     return None
 
 
-async def book_repeats(session: AsyncSession, clock: Clock) -> int:
-    """Book the successor of every repeating visit whose time has passed. Keyed on
-    `follows_visit_id`, so any number of instances may run it. Returns how many were booked."""
+async def book_repeats(
+    session: AsyncSession, clock: Clock, *, passed_since: datetime | None = None
+) -> int:
+    """Book the successor of every repeating visit whose time has passed (since `passed_since`,
+    when given: a tick need not read the whole history). Keyed on `follows_visit_id`, so any
+    number of instances may run it. Returns how many were booked."""
     now = clock.now()
-    followed = select(Visit.follows_visit_id).where(Visit.follows_visit_id.is_not(None))
-    due = await session.scalars(
-        select(Visit).where(
-            Visit.repeat_days.is_not(None),
-            Visit.starts_at_utc <= now,
-            Visit.id.not_in(followed),
-        )
+    successor = aliased(Visit)
+    query = select(Visit).where(
+        Visit.repeat_days.is_not(None),
+        Visit.starts_at_utc <= now,
+        ~select(successor.id).where(successor.follows_visit_id == Visit.id).exists(),
     )
+    if passed_since is not None:
+        query = query.where(Visit.starts_at_utc > passed_since)
+    due = await session.scalars(query)
     breaks = await holidays(session)
     booked = 0
     for visit in list(due):

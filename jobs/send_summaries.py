@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from bot.context import BotContext, Services
 from bot.summary_schedule import due_summaries, queue_summary
@@ -10,11 +11,17 @@ from bot.visits import book_repeats
 
 log = logging.getLogger(__name__)
 
+RECENT_REPEATS = timedelta(days=1)
+LOOK_AT_ALL_REPEATS_EVERY = timedelta(hours=1)
+ALL_REPEATS_LOOKED_AT = "all_repeats_looked_at"
 
-async def queue_due_summaries(services: Services) -> int:
+
+async def queue_due_summaries(
+    services: Services, *, repeats_passed_since: datetime | None = None
+) -> int:
     settings = services.settings
     async with services.sessions.begin() as session:
-        await book_repeats(session, services.clock)
+        await book_repeats(session, services.clock, passed_since=repeats_passed_since)
     async with services.sessions() as session:
         due = await due_summaries(
             session,
@@ -41,4 +48,12 @@ async def queue_due_summaries(services: Services) -> int:
 
 
 async def tick(context: BotContext) -> None:
-    await queue_due_summaries(context.services)
+    # A repeating visit is followed at the first tick after its time, so a tick looks at the
+    # last day of visits only; at start and every hour it looks at them all (after downtime).
+    now = context.services.clock.now()
+    looked_at = context.bot_data.get(ALL_REPEATS_LOOKED_AT)
+    if looked_at is None or now - looked_at >= LOOK_AT_ALL_REPEATS_EVERY:
+        await queue_due_summaries(context.services)
+        context.bot_data[ALL_REPEATS_LOOKED_AT] = now
+    else:
+        await queue_due_summaries(context.services, repeats_passed_since=now - RECENT_REPEATS)

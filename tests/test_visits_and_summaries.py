@@ -91,6 +91,37 @@ async def test_repeating_visits_book_their_successor_once(services, clock):
     assert [as_naive(v.starts_at_utc) for v in successors] == [datetime(2027, 1, 5, 10)]
 
 
+async def test_a_tick_looks_at_recent_visits_and_a_full_look_catches_up_after_downtime(
+    services, clock
+):
+    visitor_id, family_id = await _family_with_visitor(services, clock)
+    async with services.sessions.begin() as session:
+        first = await book(
+            session,
+            clock,
+            family_id=family_id,
+            visitor_id=visitor_id,
+            starts_at_utc=utc(2026, 12, 1, 10),
+            repeat_days=14,
+        )
+        first_id = first.id
+    # The bot was down for three days past the visit: the last day holds nothing to follow...
+    clock.set(utc(2026, 12, 4, 11))
+    async with services.sessions.begin() as session:
+        recent = await book_repeats(session, clock, passed_since=clock.now() - timedelta(days=1))
+        assert recent == 0
+    # ...and the hourly look at every visit books the successor.
+    async with services.sessions.begin() as session:
+        assert await book_repeats(session, clock) == 1
+        successor = await session.scalar(select(Visit).where(Visit.follows_visit_id == first_id))
+    assert successor is not None and as_naive(successor.starts_at_utc) == datetime(2026, 12, 15, 10)
+    # Its own time passing is seen by the next tick's look at the last day.
+    clock.set(utc(2026, 12, 15, 10, 1))
+    async with services.sessions.begin() as session:
+        recent = await book_repeats(session, clock, passed_since=clock.now() - timedelta(days=1))
+        assert recent == 1
+
+
 async def test_a_visit_cannot_be_booked_in_the_past_or_with_an_odd_repeat(services, clock):
     visitor_id, family_id = await _family_with_visitor(services, clock)
     async with services.sessions.begin() as session:
