@@ -31,10 +31,12 @@ class DueReminder:
 
 
 async def find_due(
-    session: AsyncSession, now_utc: datetime, *, catch_up: timedelta
+    session: AsyncSession, now_utc: datetime, *, catch_up: timedelta, recent_only: bool = False
 ) -> list[DueReminder]:
     """Reminders whose time has come (today's, or yesterday's after a night-time outage) and that
-    are not yet in the outbox.
+    are not yet in the outbox. `recent_only`: just today's whose time came within the catch-up
+    window, the ones still to send (what every tick needs; a full look, now and then, also
+    records the missed ones and yesterday's).
 
     Asked per time zone, so SQL leaves out every carer whose reminder for that day is already in
     the outbox or whose time has not come: once a county's reminders are queued, a tick reads next
@@ -54,7 +56,8 @@ async def find_due(
     for timezone in list(zones):
         local_now = now_utc.astimezone(ZoneInfo(timezone))
         today = local_now.date()
-        for day in (today - timedelta(days=1), today):
+        days = (today,) if recent_only else (today - timedelta(days=1), today)
+        for day in days:
             query = (
                 select(Carer)
                 .join(Family, Family.id == Carer.family_id)
@@ -63,6 +66,10 @@ async def find_due(
             if day == today:
                 # A wall-clock comparison; scheduled_reminder settles clock-change days exactly.
                 query = query.where(Carer.reminder_time_local <= local_now.time())
+            # An hour more than the window, for the hour a clock change adds or takes away.
+            earliest = local_now - catch_up - timedelta(hours=1)
+            if recent_only and earliest.date() == today:
+                query = query.where(Carer.reminder_time_local > earliest.time())
             for carer in await session.scalars(query):
                 scheduled = scheduled_reminder(carer, timezone, day)
                 if scheduled is None or scheduled.scheduled_at_utc > now_utc:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 
 CHUNK = 500
+FULL_LOOK_EVERY = timedelta(minutes=1)
+FULL_LOOK_AT = "reminders_full_look_at"
 # Cards rendered between two turns of the event loop: about 8 ms of work (a card takes 0.4 ms),
 # so a send on the shared pace is never late for a chunk of rendering.
 RENDER_BETWEEN_YIELDS = 20
@@ -40,11 +42,11 @@ class TickReport:
         )
 
 
-async def enqueue_due_reminders(services: Services) -> TickReport:
+async def enqueue_due_reminders(services: Services, *, recent_only: bool = False) -> TickReport:
     now = services.clock.now()
     catch_up = timedelta(minutes=services.settings.catch_up_window_minutes)
     async with services.sessions() as session:
-        due = await find_due(session, now, catch_up=catch_up)
+        due = await find_due(session, now, catch_up=catch_up, recent_only=recent_only)
     report = TickReport(0, 0, 0)
     # Each chunk is committed on its own, so the sender starts on the first families while the
     # rest of a county's reminders are still being written.
@@ -120,4 +122,11 @@ def _message(
 
 
 async def tick(context: BotContext) -> None:
-    await enqueue_due_reminders(context.services)
+    # Every tick sends what just fell due; a full look (yesterday's after a night-time outage,
+    # and recording the missed) at start and once a minute, as it reads every carer.
+    now = context.services.clock.now()
+    looked_at = context.bot_data.get(FULL_LOOK_AT)
+    full = looked_at is None or now - looked_at >= FULL_LOOK_EVERY
+    await enqueue_due_reminders(context.services, recent_only=not full)
+    if full:
+        context.bot_data[FULL_LOOK_AT] = now

@@ -20,9 +20,13 @@ async def _rows(services) -> list[OutboxMessage]:
 
 
 async def _tick_every_5_minutes(services, clock, end: datetime) -> None:
+    # As the bot does: most ticks look only at what just fell due, a full look now and then
+    # (here every hour; a reminder sent late by a tick that missed it would show in the hours).
+    tick = 0
     while clock.now() < end:
-        await enqueue_due_reminders(services)
+        await enqueue_due_reminders(services, recent_only=tick % 12 != 0)
         clock.advance(minutes=5)
+        tick += 1
 
 
 async def test_nothing_before_the_time_then_exactly_one(services, clock):
@@ -103,6 +107,17 @@ async def test_an_outage_over_midnight_still_catches_up_yesterdays(services, clo
     assert (await enqueue_due_reminders(services)).enqueued == 1
     [row] = await _rows(services)
     assert row.local_date == date(2026, 11, 23)
+
+
+async def test_a_ticks_quick_look_sends_what_just_fell_due_and_leaves_the_missed(services, clock):
+    await enrolled_carer(services, clock, telegram_user_id=1, reminder_time=time(18, 30))
+    await enrolled_carer(services, clock, telegram_user_id=2, reminder_time=time(12, 0))
+    clock.set(datetime(2026, 11, 23, 18, 31, tzinfo=UTC))
+    # 12:00 is past the 3 hour window: only a full look records it as missed.
+    report = await enqueue_due_reminders(services, recent_only=True)
+    assert (report.enqueued, report.missed) == (1, 0)
+    report = await enqueue_due_reminders(services)
+    assert (report.enqueued, report.missed) == (0, 1)
 
 
 async def test_each_carer_of_a_child_gets_their_own(services, clock):
