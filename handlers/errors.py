@@ -12,6 +12,7 @@ from asyncpg.exceptions import PostgresConnectionError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotApplication, BotContext
 
@@ -31,9 +32,16 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         return
     chat = update.effective_chat
-    if chat is None or chat.type != chat.PRIVATE:
-        return
-    unreachable = database_unreachable(error)
+    if chat is not None and chat.type == chat.PRIVATE:
+        await _tell_the_user(update, context, update_id)
+    # The update stops here: the handlers of later groups would fail again (access found no
+    # one) and the person would be told twice.
+    raise ApplicationHandlerStop
+
+
+async def _tell_the_user(update: Update, context: BotContext, update_id: int | None) -> None:
+    assert update.effective_chat is not None
+    unreachable = database_unreachable(context.error)
     try:
         if unreachable and update.callback_query is not None:
             # The database was needed before anything answered the tap: answer it now.
@@ -43,7 +51,9 @@ async def on_error(update: object, context: BotContext) -> None:
         # second answer is an error of its own.
         template = "try_again_shortly" if unreachable else "something_went_wrong"
         await context.bot.send_message(
-            chat.id, context.texts.render(f"parent/{template}.html.j2"), parse_mode="HTML"
+            update.effective_chat.id,
+            context.texts.render(f"parent/{template}.html.j2"),
+            parse_mode="HTML",
         )
     except TelegramError:
         log.warning("update %s: could not tell the user about the failure", update_id)

@@ -86,3 +86,7 @@ async def test_while_the_database_is_away_people_are_told_kindly_and_nothing_cra
     await parent.wait_for(lambda m: "Saved in Sam’s diary" in m.plain, timeout=10)
     diary = await bot.diary_of(family_id)
     assert [note[1] for note in diary.notes] == ["Sam pointed at the dog today!"]
+    # One kind word for each thing sent during the outage, and never "something went wrong".
+    during = [m.plain for m in fake.messages(parent.id) if TRY_AGAIN in m.plain]
+    assert len(during) == 2
+    assert not [m for m in fake.messages(parent.id) if "something went wrong" in m.plain]
