@@ -64,6 +64,19 @@ async def _family_with_visitor(services, clock, *, joined: bool = True):
         return visitor.id, family.id
 
 
+async def _book(services, clock, visitor_id, family_id, starts_at_utc, repeat_days=None) -> int:
+    async with services.sessions.begin() as session:
+        visit = await book(
+            session,
+            clock,
+            family_id=family_id,
+            visitor_id=visitor_id,
+            starts_at_utc=starts_at_utc,
+            repeat_days=repeat_days,
+        )
+        return visit.id
+
+
 async def test_repeating_visits_book_their_successor_once(services, clock):
     visitor_id, family_id = await _family_with_visitor(services, clock)
     async with services.sessions.begin() as session:
@@ -95,16 +108,7 @@ async def test_a_tick_looks_at_recent_visits_and_a_full_look_catches_up_after_do
     services, clock
 ):
     visitor_id, family_id = await _family_with_visitor(services, clock)
-    async with services.sessions.begin() as session:
-        first = await book(
-            session,
-            clock,
-            family_id=family_id,
-            visitor_id=visitor_id,
-            starts_at_utc=utc(2026, 12, 1, 10),
-            repeat_days=14,
-        )
-        first_id = first.id
+    first_id = await _book(services, clock, visitor_id, family_id, utc(2026, 12, 1, 10), 14)
     # The bot was down for three days past the visit: the last day holds nothing to follow...
     clock.set(utc(2026, 12, 4, 11))
     async with services.sessions.begin() as session:
@@ -139,14 +143,7 @@ async def test_a_visit_cannot_be_booked_in_the_past_or_with_an_odd_repeat(servic
 
 async def test_summaries_fall_due_at_the_lead_time_or_at_a_late_booking(services, clock):
     visitor_id, family_id = await _family_with_visitor(services, clock)
-    async with services.sessions.begin() as session:
-        await book(
-            session,
-            clock,
-            family_id=family_id,
-            visitor_id=visitor_id,
-            starts_at_utc=utc(2026, 12, 1, 10),
-        )
+    await _book(services, clock, visitor_id, family_id, utc(2026, 12, 1, 10))
 
     async def due_keys() -> list[str]:
         async with services.sessions() as session:
@@ -216,14 +213,7 @@ async def test_this_mornings_visit_not_yet_marked_done_still_stands_for_the_week
 ):
     clock.set(utc(2026, 11, 26, 12))
     visitor_id, family_id = await _family_with_visitor(services, clock)
-    async with services.sessions.begin() as session:
-        await book(
-            session,
-            clock,
-            family_id=family_id,
-            visitor_id=visitor_id,
-            starts_at_utc=utc(2026, 11, 27, 9),
-        )
+    await _book(services, clock, visitor_id, family_id, utc(2026, 11, 27, 9))
 
     async def due_keys(now: datetime) -> list[str]:
         async with services.sessions() as session:
