@@ -21,7 +21,7 @@ from bench.common import Workdir, bench_services, fresh_database, median
 from bot.clock import ManualClock
 from bot.context import Services
 from bot.models import Summary, Visit
-from bot.summary_schedule import due_summaries, week_key
+from bot.summary_schedule import DueSummary, due_summaries, week_key
 from bot.visits import book_repeats
 from tests.bulk import seed_families, seed_visitors
 
@@ -43,14 +43,7 @@ async def _run(kind: str, families: int) -> None:
         seeded = await seed_families(
             services, len(owners), reminder_time=clock_time(18, 30), visitor_ids=owners
         )
-        async with services.sessions() as session:
-            due = await due_summaries(
-                session,
-                NOW,
-                lead_time=LEAD_TIME,
-                weekly_weekday=WEEKLY_WEEKDAY,
-                weekly_time=WEEKLY_TIME,
-            )
+        due = await _due(services)
         # As after the tick that queued them: every family's weekly summary is written.
         async with services.sessions.begin() as session:
             await session.execute(
@@ -70,16 +63,7 @@ async def _run(kind: str, families: int) -> None:
         walls, cpus, left = [], [], 0
         for _ in range(TICKS):
             wall, cpu = time.perf_counter(), time.process_time()
-            async with services.sessions() as session:
-                left = len(
-                    await due_summaries(
-                        session,
-                        NOW,
-                        lead_time=LEAD_TIME,
-                        weekly_weekday=WEEKLY_WEEKDAY,
-                        weekly_time=WEEKLY_TIME,
-                    )
-                )
+            left = len(await _due(services))
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
         print(
@@ -102,6 +86,17 @@ async def _run(kind: str, families: int) -> None:
     finally:
         await services.engine.dispose()
         work.cleanup()
+
+
+async def _due(services: Services) -> list[DueSummary]:
+    async with services.sessions() as session:
+        return await due_summaries(
+            session,
+            NOW,
+            lead_time=LEAD_TIME,
+            weekly_weekday=WEEKLY_WEEKDAY,
+            weekly_time=WEEKLY_TIME,
+        )
 
 
 async def _seed_weekly_visits(services: Services, family_ids: list[int], owners: list[int]) -> None:

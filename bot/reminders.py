@@ -57,6 +57,10 @@ async def find_due(
         local_now = now_utc.astimezone(ZoneInfo(timezone))
         today = local_now.date()
         days = (today,) if recent_only else (today - timedelta(days=1), today)
+        # The quick look: an hour more than the window, for the hour a clock change adds or
+        # takes away (a window reaching back past midnight takes all of today).
+        earliest = local_now - catch_up - timedelta(hours=1)
+        since = earliest.time() if recent_only and earliest.date() == today else None
         for day in days:
             query = (
                 select(Carer)
@@ -66,10 +70,8 @@ async def find_due(
             if day == today:
                 # A wall-clock comparison; scheduled_reminder settles clock-change days exactly.
                 query = query.where(Carer.reminder_time_local <= local_now.time())
-            # An hour more than the window, for the hour a clock change adds or takes away.
-            earliest = local_now - catch_up - timedelta(hours=1)
-            if recent_only and earliest.date() == today:
-                query = query.where(Carer.reminder_time_local > earliest.time())
+            if since is not None:
+                query = query.where(Carer.reminder_time_local > since)
             for carer in await session.scalars(query):
                 scheduled = scheduled_reminder(carer, timezone, day)
                 if scheduled is None or scheduled.scheduled_at_utc > now_utc:

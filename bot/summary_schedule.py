@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import ColumnElement, String, cast, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.activities import ActivityLibrary
@@ -53,9 +53,25 @@ def visit_summary_at(visit: Visit, timezone: str, lead_time: time) -> datetime:
     )
 
 
+# A summary's key, in Python and as SQL (so a query can ask whether it is written yet).
+def visit_key(visit_id: int) -> str:
+    return f"visit:{visit_id}"
+
+
+_VISIT_KEY_IN_SQL = literal("visit:") + cast(Visit.id, String)
+
+
 def week_key(family_id: int, day: date) -> str:
+    return f"week:{family_id}:{_iso_week(day)}"
+
+
+def _week_key_in_sql(day: date) -> ColumnElement[str]:
+    return literal("week:") + cast(Family.id, String) + literal(f":{_iso_week(day)}")
+
+
+def _iso_week(day: date) -> str:
     year, week, _ = day.isocalendar()
-    return f"week:{family_id}:{year}-W{week:02d}"
+    return f"{year}-W{week:02d}"
 
 
 async def due_summaries(
@@ -78,16 +94,14 @@ async def due_summaries(
             # A summary falls due at most a long weekend before its visit: later visits wait.
             Visit.starts_at_utc <= now_utc + LONGEST_LEAD,
             Visit.visitor_id.in_(list(visitors)),
-            ~select(Summary.id)
-            .where(Summary.key == literal("visit:") + cast(Visit.id, String))
-            .exists(),
+            ~select(Summary.id).where(Summary.key == _VISIT_KEY_IN_SQL).exists(),
         )
     )
     for visit in visits:
         timezone = visitors[visit.visitor_id].timezone
         if visit_summary_at(visit, timezone, lead_time) <= now_utc:
             candidates.append(
-                DueSummary(f"visit:{visit.id}", visit.family_id, visit.visitor_id, visit.id)
+                DueSummary(visit_key(visit.id), visit.family_id, visit.visitor_id, visit.id)
             )
     weekly = _weekly_due_days(visitors.values(), now_utc, weekly_weekday, weekly_time)
     for due_day, visitor_ids in weekly.items():
@@ -116,9 +130,6 @@ async def _weekly_due(
     """These visitors' families owed a weekly summary for the week of `due_day`: joined, not
     discharged, no visit booked, and not summarised that week. Asked in SQL, so once a week's
     summaries are queued a tick reads next to nothing, however many families there are."""
-    year, week, _ = due_day.isocalendar()
-    # week_key(family, due_day), spelt in SQL.
-    key = literal("week:") + cast(Family.id, String) + literal(f":{year}-W{week:02d}")
     visit_booked = select(Visit.id).where(
         Visit.family_id == Family.id,
         Visit.status == VisitStatus.BOOKED.value,
@@ -132,7 +143,7 @@ async def _weekly_due(
             Family.id.in_(select(Carer.family_id)),
             Family.discharged_at_utc.is_(None),
             ~visit_booked.exists(),
-            ~select(Summary.id).where(Summary.key == key).exists(),
+            ~select(Summary.id).where(Summary.key == _week_key_in_sql(due_day)).exists(),
         )
     )
     return [

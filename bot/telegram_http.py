@@ -17,9 +17,7 @@ from telegram.request import BaseRequest, RequestData
 
 # PTB's own defaults (HTTPXRequest), so a setting means the same here.
 READ_TIMEOUT = 5.0
-WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
-MEDIA_WRITE_TIMEOUT = 20.0
 
 
 class AiohttpRequest(BaseRequest):
@@ -81,7 +79,9 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=None,
             # aiohttp's `connect` is waiting for a free connection in the pool, and opening one.
-            connect=_sum(pool_timeout, connect_timeout),
+            connect=None
+            if pool_timeout is None or connect_timeout is None
+            else pool_timeout + connect_timeout,
             sock_connect=connect_timeout,
             sock_read=read_timeout,
         )
@@ -107,14 +107,6 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
-    for name, field in files.items():
-        if isinstance(field, tuple):
-            filename, content, mimetype = field
-            form.add_field(name, content, filename=filename, content_type=mimetype)
-        else:
-            form.add_field(name, field)
+    for name, (filename, content, mimetype) in files.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
     return form
-
-
-def _sum(*seconds: float | None) -> float | None:
-    return None if any(value is None for value in seconds) else sum(seconds)  # type: ignore[arg-type]

@@ -16,13 +16,13 @@ from bot.diary import day_cards, today_for
 from bot.models import Family
 from bot.outbox import NewMessage, OutboxStatus, enqueue_many
 from bot.reminders import DueReminder, find_due
+from jobs import now_and_then
 
 log = logging.getLogger(__name__)
 
 
 CHUNK = 500
 FULL_LOOK_EVERY = timedelta(minutes=1)
-FULL_LOOK_AT = "reminders_full_look_at"
 # Cards rendered between two turns of the event loop: about 8 ms of work (a card takes 0.4 ms),
 # so a send on the shared pace is never late for a chunk of rendering.
 RENDER_BETWEEN_YIELDS = 20
@@ -124,9 +124,5 @@ def _message(
 async def tick(context: BotContext) -> None:
     # Every tick sends what just fell due; a full look (yesterday's after a night-time outage,
     # and recording the missed) at start and once a minute, as it reads every carer.
-    now = context.services.clock.now()
-    looked_at = context.bot_data.get(FULL_LOOK_AT)
-    full = looked_at is None or now - looked_at >= FULL_LOOK_EVERY
-    await enqueue_due_reminders(context.services, recent_only=not full)
-    if full:
-        context.bot_data[FULL_LOOK_AT] = now
+    with now_and_then(context, "reminders_full_look", FULL_LOOK_EVERY) as full:
+        await enqueue_due_reminders(context.services, recent_only=not full)

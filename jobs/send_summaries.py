@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from bot.context import BotContext, Services
 from bot.summary_schedule import due_summaries, queue_summary
 from bot.visits import book_repeats
+from jobs import now_and_then
 
 log = logging.getLogger(__name__)
 
 RECENT_REPEATS = timedelta(days=1)
 LOOK_AT_ALL_REPEATS_EVERY = timedelta(hours=1)
-ALL_REPEATS_LOOKED_AT = "all_repeats_looked_at"
 
 
 async def queue_due_summaries(
@@ -50,10 +50,6 @@ async def queue_due_summaries(
 async def tick(context: BotContext) -> None:
     # A repeating visit is followed at the first tick after its time, so a tick looks at the
     # last day of visits only; at start and every hour it looks at them all (after downtime).
-    now = context.services.clock.now()
-    looked_at = context.bot_data.get(ALL_REPEATS_LOOKED_AT)
-    if looked_at is None or now - looked_at >= LOOK_AT_ALL_REPEATS_EVERY:
-        await queue_due_summaries(context.services)
-        context.bot_data[ALL_REPEATS_LOOKED_AT] = now
-    else:
-        await queue_due_summaries(context.services, repeats_passed_since=now - RECENT_REPEATS)
+    with now_and_then(context, "all_repeats", LOOK_AT_ALL_REPEATS_EVERY) as all_of_them:
+        since = None if all_of_them else context.services.clock.now() - RECENT_REPEATS
+        await queue_due_summaries(context.services, repeats_passed_since=since)

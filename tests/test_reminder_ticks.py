@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from bot.app import build_application
 from bot.clock import as_utc
+from bot.context import BotContext
 from bot.models import OutboxMessage
 from bot.outbox import OutboxStatus
+from jobs import now_and_then
 from jobs.enqueue_reminders import enqueue_due_reminders
 from tests.factories import enrolled_carer
 
@@ -132,3 +136,26 @@ async def test_no_plan_yet_means_no_reminder(services, clock):
     clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
     report = await enqueue_due_reminders(services)
     assert (report.enqueued, report.without_plan) == (0, 1)
+
+
+async def test_a_thorough_pass_comes_first_then_once_a_minute_and_again_after_a_failure(
+    settings, clock
+):
+    context = BotContext(build_application(settings, clock=clock, run_jobs=False))
+    every = timedelta(minutes=1)
+
+    def thorough() -> bool:
+        with now_and_then(context, "pass", every) as due:
+            return due
+
+    assert thorough()
+    clock.advance(seconds=59)
+    assert not thorough()
+    clock.advance(seconds=1)
+    assert thorough()
+    clock.advance(minutes=1)
+    # A thorough pass that fails is not counted: the next tick tries it again.
+    with pytest.raises(RuntimeError), now_and_then(context, "pass", every) as due:
+        assert due
+        raise RuntimeError("the database is away")
+    assert thorough()
