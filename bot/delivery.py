@@ -13,7 +13,8 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 
 from bot.chart import ChartData, ChartLabels, render_chart
-from bot.rate_limit import BULK
+from bot.rate_limit import bulk_send
+from bot.send_pace import SharedPace
 
 MEDIA_METHODS = {
     "photo": "sendPhoto",
@@ -60,12 +61,21 @@ async def chart_png(payload: dict[str, Any]) -> bytes:
 
 
 async def deliver(
-    bot: Bot, chat_id: int, payload: dict[str, Any], *, bulk: bool = False
+    bot: Bot,
+    chat_id: int,
+    payload: dict[str, Any],
+    *,
+    outbox_pace: SharedPace | None = None,
 ) -> Message:
-    """Send one payload. `bulk` (the outbox) lets any person's reply go first."""
+    """Send one payload. A send from the outbox (`outbox_pace` given) lets any person's reply go
+    first and keeps to the pace shared by every instance; the pace's moment is waited for in the
+    rate limiter, after a chart is drawn, so the request goes out on time. Raises SendReleased if
+    the pace closes first."""
     method = payload.get("method", "sendMessage")
     # ExtBot takes rate_limit_args; a plain Bot (never used by the app) would not.
-    limits: dict[str, Any] = {"rate_limit_args": BULK} if bulk else {}
+    limits: dict[str, Any] = (
+        {"rate_limit_args": bulk_send(outbox_pace)} if outbox_pace is not None else {}
+    )
     markup_data = payload.get("reply_markup")
     markup = InlineKeyboardMarkup.de_json(markup_data, bot) if markup_data else None
     caption = payload.get("caption")

@@ -19,6 +19,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.send_pace import SharedPace
+
 log = logging.getLogger(__name__)
 
 # Telegram counts a message when it arrives, which is some time between the bot starting the
@@ -81,10 +83,12 @@ class SlidingWindow:
                     self._replies_waiting -= 1
                     self._changed.notify_all()
 
-    async def release(self) -> None:
+    async def release(self, *, sent: bool = True) -> None:
+        """The request is answered; `sent=False` gives back a slot that was never used."""
         async with self._changed:
             self._in_flight -= 1
-            self._answered.append(asyncio.get_running_loop().time())
+            if sent:
+                self._answered.append(asyncio.get_running_loop().time())
             self._changed.notify_all()
 
     async def __aenter__(self) -> None:
@@ -134,12 +138,16 @@ def _is_group(chat_id: int | str) -> bool:
     return isinstance(chat_id, str) or chat_id < 0
 
 
-BULK: dict[str, Any] = {"bulk": True}
+def bulk_send(pace: SharedPace) -> dict[str, Any]:
+    """`rate_limit_args` for an outbox send: any person's reply goes first, and the send keeps
+    to `pace`, the rate shared by every instance of the bot."""
+    return {"bulk": True, "pace": pace}
 
 
 class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
     """The bot's rate limiter: per-chat pacing, an overall cap, one retry after a short 429.
-    The outbox passes `rate_limit_args=BULK`, so a person's reply is never queued behind it."""
+    The outbox passes `rate_limit_args=bulk_send(pace)`, so a person's reply is never queued
+    behind it."""
 
     def __init__(
         self,
@@ -173,12 +181,13 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
         chat_id = data.get("chat_id")
         paced = endpoint in MESSAGE_METHODS and chat_id is not None
         bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
+        pace: SharedPace | None = rate_limit_args.get("pace") if rate_limit_args else None
         for attempt in range(self.max_retries + 1):
             try:
                 if not paced:
                     return await callback(*args, **kwargs)
                 async with self.chats.turn(chat_id):
-                    await self.overall.acquire(bulk=bulk)
+                    await self._take_slot(bulk, pace)
                     try:
                         return await callback(*args, **kwargs)
                     finally:
@@ -191,3 +200,14 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
                 log.info("429 on %s: waiting %.1f s before the retry", endpoint, seconds)
                 await asyncio.sleep(seconds + 0.1)
         raise AssertionError("unreachable")
+
+    async def _take_slot(self, bulk: bool, pace: SharedPace | None) -> None:
+        """A free place in this process's overall window and, for the outbox, the shared pace's
+        moment. The moment comes first, so no window place is held while sleeping towards it;
+        if the window then kept the send past its moment, the moment is let go for the next."""
+        while True:
+            moment = await pace.wait_turn() if pace else None
+            await self.overall.acquire(bulk=bulk)
+            if moment is None or SharedPace.on_time(moment):
+                return
+            await self.overall.release(sent=False)

@@ -5,6 +5,11 @@ would together break it. The schedule lives in the database as a single row hold
 moment the next send may start (the "virtual scheduling" form of a token bucket, GCRA). A sender
 takes a few consecutive moments with one UPDATE ... RETURNING, which the row lock makes atomic on
 PostgreSQL and SQLite alike, and sleeps until each. A 429 moves the row on for everyone.
+
+The moment is waited for as late as possible: inside the bot's rate limiter, after the chat's own
+pacing, just before the request goes out (`rate_limit.TelegramLimits`). A send that waited for
+its moment first and then for something else would go out late and close up on the next
+instance's.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ def wall_us() -> int:
     return int(time.time() * MICROSECONDS)
 
 
+class SendReleased(Exception):
+    """The sender is closing: this send was not made and its message goes back to the outbox."""
+
+
 class SharedPace:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], per_second: float) -> None:
         self.sessions = sessions
@@ -44,11 +53,12 @@ class SharedPace:
         return self._closing.is_set()
 
     def close(self) -> None:
-        """Wake every waiting sender: `wait_turn` returns False and nothing more is sent."""
+        """Wake every waiting sender: `wait_turn` raises SendReleased and nothing more is sent."""
         self._closing.set()
 
-    async def wait_turn(self) -> bool:
-        """Wait for this process's next moment to send. False if the sender is closing."""
+    async def wait_turn(self) -> int:
+        """Wait for this process's next moment to send and return it (wall-clock microseconds).
+        Raises SendReleased if the sender is closing."""
         while not self._closing.is_set():
             async with self._lock:
                 now = wall_us()
@@ -62,9 +72,14 @@ class SharedPace:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), delay)
             # Woken too late (a busy event loop): that moment is gone, take the next.
-            if wall_us() - moment <= LATE_US:
-                return not self._closing.is_set()
-        return False
+            if self.on_time(moment) and not self._closing.is_set():
+                return moment
+        raise SendReleased
+
+    @staticmethod
+    def on_time(moment: int) -> bool:
+        """Whether a send starting now still keeps to `moment`."""
+        return wall_us() - moment <= LATE_US
 
     async def hold_off(self, seconds: float) -> None:
         """Telegram said 429: no instance sends again for `seconds`."""

@@ -15,7 +15,7 @@ from bot import outbox
 from bot.context import BotContext, Services
 from bot.delivery import deliver
 from bot.outbox import ClaimedMessage
-from bot.send_pace import SharedPace
+from bot.send_pace import SendReleased, SharedPace
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +104,12 @@ class OutboxSender:
         await asyncio.gather(*(send_in_order(messages) for messages in by_chat.values()))
 
     async def _send(self, message: ClaimedMessage) -> SendResult:
-        if not await self.pace.wait_turn():
+        if self.pace.closed:
             return SendResult("released")
         try:
-            sent = await deliver(self.bot, message.chat_id, message.payload, bulk=True)
+            sent = await deliver(self.bot, message.chat_id, message.payload, outbox_pace=self.pace)
+        except SendReleased:
+            return SendResult("released")
         except RetryAfter as error:
             delay = error.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)

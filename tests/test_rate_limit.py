@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.rate_limit import ChatPacing, SlidingWindow
-from bot.send_pace import SharedPace
+import pytest
+
+from bot.rate_limit import ChatPacing, SlidingWindow, TelegramLimits, bulk_send
+from bot.send_pace import SendReleased, SharedPace
 
 
 async def test_sliding_window_never_has_more_than_the_limit_in_a_period():
@@ -129,4 +131,40 @@ async def test_closing_wakes_a_sender_waiting_for_its_turn(services):
     waiting = asyncio.create_task(pace.wait_turn())
     await asyncio.sleep(0.05)
     pace.close()
-    assert await asyncio.wait_for(waiting, 1) is False
+    with pytest.raises(SendReleased):
+        await asyncio.wait_for(waiting, 1)
+
+
+async def test_an_outbox_send_held_by_its_chat_takes_its_moment_when_it_goes(services):
+    """Two instances share the pace. One sends twice to each of five chats, so its second
+    round waits a second for the chats' own pacing; the other sends to fresh chats throughout.
+    Had the waiting sends taken their moments before that second, they would all go out at
+    once, on top of the other instance's sends. Taken when they go, the total keeps the rate."""
+    rate = 20.0
+    sent_at: list[float] = []
+
+    async def request() -> bool:
+        sent_at.append(time.time())
+        return True
+
+    async def send(limits: TelegramLimits, pace: SharedPace, chat_id: int) -> None:
+        await limits.process_request(
+            request, (), {}, "sendMessage", {"chat_id": chat_id}, bulk_send(pace)
+        )
+
+    async def repeating_chats() -> None:
+        limits, pace = TelegramLimits(), SharedPace(services.sessions, rate)
+        await asyncio.gather(*(send(limits, pace, chat) for chat in (1, 2, 3, 4, 5) * 2))
+
+    async def fresh_chats() -> None:
+        limits, pace = TelegramLimits(), SharedPace(services.sessions, rate)
+        await asyncio.gather(*(send(limits, pace, chat) for chat in range(100, 150)))
+
+    await asyncio.gather(repeating_chats(), fresh_chats())
+    assert len(sent_at) == 60
+    sent_at.sort()
+    busiest = max(
+        sum(1 for later in sent_at[index:] if later - moment < 1.0)
+        for index, moment in enumerate(sent_at)
+    )
+    assert busiest <= rate + 1, busiest
