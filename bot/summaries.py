@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +17,7 @@ from bot.activities import ActivityLibrary
 from bot.chart import ChartData, ChartRow
 from bot.clock import as_utc, local_date
 from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Goal, Plan, Summary, Target
-from bot.visits import last_visit_before
+from bot.visits import last_visit_start_before
 
 PRACTISED = {"yes", "a_little", "tries"}
 # Days in a row with no answer at all before it is worth asking how things are.
@@ -161,15 +161,18 @@ async def period_start_for(
     whichever is later; never more than `max_days` back."""
     floor = period_end - timedelta(days=max_days - 1)
     candidates = [floor, local_date(as_utc(family.created_at_utc), family.timezone)]
-    visit = await last_visit_before(session, family.id, before_utc)
-    if visit is not None:
-        candidates.append(local_date(as_utc(visit.starts_at_utc), family.timezone))
-    last_end = await session.scalar(
-        select(Summary.period_end)
-        .where(Summary.family_id == family.id, Summary.period_end < period_end)
-        .order_by(Summary.period_end.desc())
-        .limit(1)
-    )
+    last_visit_start, last_end = (
+        await session.execute(
+            select(
+                last_visit_start_before(family.id, before_utc),
+                select(func.max(Summary.period_end))
+                .where(Summary.family_id == family.id, Summary.period_end < period_end)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    if last_visit_start is not None:
+        candidates.append(local_date(as_utc(last_visit_start), family.timezone))
     if last_end is not None:
         candidates.append(last_end + timedelta(days=1))
     return min(max(candidates), period_end)

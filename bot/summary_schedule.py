@@ -164,9 +164,17 @@ async def queue_summary(
 ) -> bool:
     """Build the summary and put its messages in the outbox. False if it was queued before
     (by this instance or another: the summary's key is unique)."""
-    family = await session.get(Family, due.family_id)
-    visitor = await session.get(Staff, due.visitor_id)
-    if family is None or visitor is None or visitor.telegram_user_id is None:
+    found = (
+        await session.execute(
+            select(Family, Staff)
+            .join(Staff, Staff.id == due.visitor_id)
+            .where(Family.id == due.family_id)
+        )
+    ).first()
+    if found is None:
+        return False
+    family, visitor = found
+    if visitor.telegram_user_id is None:
         return False
     now = clock.now()
     period_end = local_date(now, family.timezone)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -165,13 +165,26 @@ async def last_visit_before(
     visit done; it still happened as far as the diary is concerned)."""
     return await session.scalar(
         select(Visit)
-        .where(
-            Visit.family_id == family_id,
-            Visit.status != VisitStatus.CANCELLED.value,
-            Visit.starts_at_utc < moment,
-        )
+        .where(*_happened_before(family_id, moment))
         .order_by(Visit.starts_at_utc.desc())
         .limit(1)
+    )
+
+
+def last_visit_start_before(family_id: int, moment: datetime) -> ScalarSelect[datetime]:
+    """When `last_visit_before` started, as a subquery for a larger statement."""
+    return (
+        select(func.max(Visit.starts_at_utc))
+        .where(*_happened_before(family_id, moment))
+        .scalar_subquery()
+    )
+
+
+def _happened_before(family_id: int, moment: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Visit.family_id == family_id,
+        Visit.status != VisitStatus.CANCELLED.value,
+        Visit.starts_at_utc < moment,
     )
 
 

@@ -10,11 +10,18 @@ import pytest
 from sqlalchemy import select
 
 from bot.enrolment import add_visitor, create_family
-from bot.models import Carer, DiaryAnswer, Family, Target, Visit
+from bot.models import Carer, DiaryAnswer, Family, Summary, Target, Visit
 from bot.plans import set_plan, specs_from_ids
-from bot.summaries import build_summary, criterion_met
+from bot.summaries import build_summary, criterion_met, period_start_for
 from bot.summary_schedule import due_summaries, queue_summary, summary_due_at
-from bot.visits import VisitError, add_holiday, book, book_repeats, following_start
+from bot.visits import (
+    VisitError,
+    VisitStatus,
+    add_holiday,
+    book,
+    book_repeats,
+    following_start,
+)
 
 LEAD = time(18, 0)
 
@@ -318,3 +325,48 @@ async def test_a_summary_counts_days_and_marks_days_off_the_plan(services, clock
 
 def as_naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+async def test_a_summary_starts_at_the_last_visit_held_or_after_the_last_summary(services, clock):
+    visitor_id, family_id = await _family_with_visitor(services, clock)  # joined Mon 23 Nov
+    await _book(services, clock, visitor_id, family_id, utc(2026, 11, 24, 10))
+    clock.set(utc(2026, 11, 24, 23))  # past the grace in which a visit is still "next"
+    cancelled = await _book(services, clock, visitor_id, family_id, utc(2026, 11, 26, 10))
+    async with services.sessions.begin() as session:
+        visit = await session.get(Visit, cancelled)
+        assert visit is not None
+        visit.status = VisitStatus.CANCELLED.value
+    await _book(services, clock, visitor_id, family_id, utc(2026, 12, 2, 10))  # still to come
+    clock.set(utc(2026, 12, 1, 12))
+
+    async def start(max_days: int = 14) -> date:
+        async with services.sessions() as session:
+            family = await session.get(Family, family_id)
+            return await period_start_for(
+                session,
+                family,
+                period_end=date(2026, 12, 1),
+                before_utc=clock.now(),
+                max_days=max_days,
+            )
+
+    # The cancelled visit on the 26th did not happen; the one on the 24th did.
+    assert await start() == date(2026, 11, 24)
+    # Never further back than max_days.
+    assert await start(max_days=3) == date(2026, 11, 29)
+
+    async with services.sessions.begin() as session:
+        for key, ended in (("earlier", date(2026, 11, 27)), ("today", date(2026, 12, 1))):
+            session.add(
+                Summary(
+                    key=key,
+                    family_id=family_id,
+                    visitor_id=visitor_id,
+                    visit_id=None,
+                    period_start=date(2026, 11, 24),
+                    period_end=ended,
+                    created_at_utc=clock.now(),
+                )
+            )
+    # The day after the last summary that ended before this one's last day.
+    assert await start() == date(2026, 11, 28)
