@@ -141,7 +141,7 @@ def _is_group(chat_id: int | str) -> bool:
 def bulk_send(pace: SharedPace) -> dict[str, Any]:
     """`rate_limit_args` for an outbox send: any person's reply goes first, and the send keeps
     to `pace`, the rate shared by every instance of the bot."""
-    return {"bulk": True, "pace": pace}
+    return {"pace": pace}
 
 
 class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
@@ -180,14 +180,14 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         paced = endpoint in MESSAGE_METHODS and chat_id is not None
-        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
+        # Only the outbox passes a pace, and it is the bulk that gives way to replies.
         pace: SharedPace | None = rate_limit_args.get("pace") if rate_limit_args else None
         for attempt in range(self.max_retries + 1):
             try:
                 if not paced:
                     return await callback(*args, **kwargs)
                 async with self.chats.turn(chat_id):
-                    await self._take_slot(bulk, pace)
+                    await self._take_slot(pace)
                     try:
                         return await callback(*args, **kwargs)
                     finally:
@@ -201,13 +201,13 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
                 await asyncio.sleep(seconds + 0.1)
         raise AssertionError("unreachable")
 
-    async def _take_slot(self, bulk: bool, pace: SharedPace | None) -> None:
+    async def _take_slot(self, pace: SharedPace | None) -> None:
         """A free place in this process's overall window and, for the outbox, the shared pace's
         moment. The moment comes first, so no window place is held while sleeping towards it;
         if the window then kept the send past its moment, the moment is let go for the next."""
         while True:
             moment = await pace.wait_turn() if pace else None
-            await self.overall.acquire(bulk=bulk)
+            await self.overall.acquire(bulk=pace is not None)
             if moment is None or SharedPace.on_time(moment):
                 return
             await self.overall.release(sent=False)

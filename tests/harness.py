@@ -30,6 +30,18 @@ from tests.fake_bot_api import FakeBotApi
 RESTART_SECONDS = 1.1
 
 
+def most_in_one_second(moments: list[float]) -> int:
+    """The most of `moments` (seconds) in any sliding second: what Telegram's 30 a second counts."""
+    ordered = sorted(moments)
+    return max(
+        (
+            sum(1 for later in ordered[index:] if later - moment < 1.0)
+            for index, moment in enumerate(ordered)
+        ),
+        default=0,
+    )
+
+
 @dataclass(frozen=True)
 class DiaryContents:
     """What a family's diary holds, as plain values for assertions."""

@@ -22,6 +22,7 @@ from bot.models import OutboxMessage
 from tests.bot_process import BotProcess, free_port, outbox_counts, wait_for
 from tests.bulk import seed_families
 from tests.fake_bot_api import FakeBotApi
+from tests.harness import most_in_one_second
 
 REMINDER = "Here is today’s practice"
 POSTGRES_ONLY = pytest.mark.skipif(
@@ -194,9 +195,5 @@ async def test_two_instances_share_one_fan_out_without_duplicates_or_flooding(
     ]
     assert all(sent_by) and sum(sent_by) == len(families), sent_by
     assert fake.too_many_requests == 0
-    sends = sorted(call.at for call in fake.calls_of("sendMessage"))
-    busiest = max(
-        sum(1 for later in sends[index:] if later - moment < 1.0)
-        for index, moment in enumerate(sends)
-    )
+    busiest = most_in_one_second([call.at for call in fake.calls_of("sendMessage")])
     assert busiest <= 30, busiest
