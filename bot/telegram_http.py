@@ -9,6 +9,8 @@ they mean with PTB's HTTPXRequest.
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -86,8 +88,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=read_timeout,
         )
         try:
+            body, headers = _body(request_data)
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -97,16 +100,24 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+_JSON = {"Content-Type": "application/json"}
+
+
+def _body(
+    request_data: RequestData | None,
+) -> tuple[bytes | aiohttp.FormData | None, dict[str, str] | None]:
+    """The request's body and its headers. Without files, one JSON object (the Bot API takes
+    application/json): a keyboard goes as itself, where a form would have quoted it character by
+    character, which cost more than the rest of the request. Files go as multipart form data."""
     if request_data is None:
-        return None
+        return None, None
     files = request_data.multipart_data
     if not files:
-        # Form-encoded, as PTB's HTTPXRequest sends a request without files.
-        return request_data.json_parameters
+        payload = json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":"))
+        return payload.encode(), _JSON
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in files.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return form, None

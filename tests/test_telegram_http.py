@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.telegram_http import AiohttpRequest
@@ -61,6 +61,32 @@ async def test_messages_and_uploads_reach_the_api(fake: FakeBotApi) -> None:
     assert sent_photo.file is not None and sent_photo.file.uploaded
     assert fake.file_bytes(sent_photo.file.stored_file_id) == png
     assert photo.caption == "This fortnight"
+    assert fake.calls[-1].content_type == "multipart/form-data"
+
+
+async def test_a_message_without_files_goes_as_one_json_object(fake: FakeBotApi) -> None:
+    fake.user(1001, "Ana")
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("✓ Yes", callback_data="a1:7:y"),
+                InlineKeyboardButton("Ń", url="https://example.org/?a=1&b=2"),
+            ]
+        ]
+    )
+    async with _bot(fake.base_url) as bot:
+        sent = await bot.send_message(
+            1001, "Zażółć &lt;gęślą&gt; 😀", "HTML", reply_markup=keyboard
+        )
+        await bot.edit_message_text("Saved: yes", 1001, sent.message_id, reply_markup=keyboard)
+    [message] = fake.messages(1001)
+    assert message.plain == "Saved: yes"
+    assert message.button_data() == [("✓ Yes", "a1:7:y"), ("Ń", None)]
+    assert sent.reply_markup == keyboard
+    calls = [call for call in fake.calls if call.method in ("sendMessage", "editMessageText")]
+    assert [call.content_type for call in calls] == ["application/json"] * 2
+    assert calls[0].params["text"] == "Zażółć &lt;gęślą&gt; 😀"
+    assert calls[0].params["chat_id"] == 1001
 
 
 async def test_telegrams_refusal_is_ptbs_error(fake: FakeBotApi) -> None:

@@ -21,6 +21,7 @@ class ApiCall:
     response: dict[str, Any]
     at: float
     injected: bool = False  # the answer came from fail_next/fault_rate
+    content_type: str = ""  # of the request's body: application/json, multipart/form-data, ...
 
     @property
     def ok(self) -> bool:

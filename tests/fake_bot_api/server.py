@@ -443,6 +443,7 @@ class FakeBotApi(MethodsMixin):
                     outcome.body,
                     arrived,
                     injected=outcome.fault is not None,
+                    content_type=request.content_type if request.body_exists else "",
                 )
             )
             if not long_poll:
