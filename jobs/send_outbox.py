@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -50,7 +50,7 @@ class OutboxSender:
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
-        self.pace = SharedPace(services.sessions, services.settings.outbox_messages_per_second)
+        self.pace = SharedPace(services.engine, services.settings.outbox_messages_per_second)
         self._lock = asyncio.Lock()
 
     @property
@@ -98,8 +98,8 @@ class OutboxSender:
         async def send_in_order(messages: list[ClaimedMessage]) -> None:
             for message in messages:
                 result = await self._send(message)
-                async with self.services.sessions.begin() as session:
-                    await self._record(session, message, result, report)
+                async with self.services.engine.begin() as connection:
+                    await self._record(connection, message, result, report)
 
         await asyncio.gather(*(send_in_order(messages) for messages in by_chat.values()))
 
@@ -127,19 +127,19 @@ class OutboxSender:
 
     async def _record(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         message: ClaimedMessage,
         result: SendResult,
         report: DrainReport,
     ) -> None:
         clock = self.services.clock
         if result.outcome == "sent":
-            await outbox.mark_sent(session, clock, message.id, result.telegram_message_id)
+            await outbox.mark_sent(connection, clock, message.id, result.telegram_message_id)
             report.sent += 1
         elif result.outcome == "retry_after":
             assert result.retry_after is not None
             await outbox.mark_retry(
-                session,
+                connection,
                 clock,
                 message,
                 delay=result.retry_after,
@@ -148,18 +148,18 @@ class OutboxSender:
             )
             report.retried += 1
         elif result.outcome == "released":
-            await outbox.release(session, message.id)
+            await outbox.release(connection, message.id)
         elif result.outcome == "forbidden":
-            await outbox.mark_unreachable(session, clock, message, reason=result.reason)
+            await outbox.mark_unreachable(connection, clock, message, reason=result.reason)
             report.unreachable += 1
         elif result.outcome == "transient":
             # Transient failures (timeouts, 5xx) wait longer each time: 5 s, 20 s, 80 s...
             backoff = timedelta(seconds=self.services.settings.outbox_backoff_seconds)
             delay = backoff * (4 ** (message.attempts - 1))
-            await outbox.mark_retry(session, clock, message, delay=delay, reason=result.reason)
+            await outbox.mark_retry(connection, clock, message, delay=delay, reason=result.reason)
             report.retried += 1
         else:
-            await outbox.mark_failed(session, message.id, reason=result.reason)
+            await outbox.mark_failed(connection, message.id, reason=result.reason)
             report.failed += 1
 
 

@@ -98,7 +98,7 @@ async def test_two_senders_sharing_the_pace_keep_the_total_rate(services):
     """Two instances (two SharedPace objects on one database) take turns from one schedule:
     together they send at the configured rate, not twice it."""
     rate = 20.0
-    first, second = SharedPace(services.sessions, rate), SharedPace(services.sessions, rate)
+    first, second = SharedPace(services.engine, rate), SharedPace(services.engine, rate)
     moments: list[float] = []
 
     async def sender(pace: SharedPace, count: int) -> None:
@@ -116,7 +116,7 @@ async def test_two_senders_sharing_the_pace_keep_the_total_rate(services):
 
 
 async def test_a_429_holds_every_sender_off(services):
-    first, second = SharedPace(services.sessions, 50), SharedPace(services.sessions, 50)
+    first, second = SharedPace(services.engine, 50), SharedPace(services.engine, 50)
     assert await first.wait_turn()
     await first.hold_off(0.6)
     started = time.time()
@@ -125,7 +125,7 @@ async def test_a_429_holds_every_sender_off(services):
 
 
 async def test_closing_wakes_a_sender_waiting_for_its_turn(services):
-    pace = SharedPace(services.sessions, 50)
+    pace = SharedPace(services.engine, 50)
     await pace.hold_off(30)
     waiting = asyncio.create_task(pace.wait_turn())
     await asyncio.sleep(0.05)
@@ -152,11 +152,11 @@ async def test_an_outbox_send_held_by_its_chat_takes_its_moment_when_it_goes(ser
         )
 
     async def repeating_chats() -> None:
-        limits, pace = TelegramLimits(), SharedPace(services.sessions, rate)
+        limits, pace = TelegramLimits(), SharedPace(services.engine, rate)
         await asyncio.gather(*(send(limits, pace, chat) for chat in (1, 2, 3, 4, 5) * 2))
 
     async def fresh_chats() -> None:
-        limits, pace = TelegramLimits(), SharedPace(services.sessions, rate)
+        limits, pace = TelegramLimits(), SharedPace(services.engine, rate)
         await asyncio.gather(*(send(limits, pace, chat) for chat in range(100, 150)))
 
     await asyncio.gather(repeating_chats(), fresh_chats())
