@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from bot.clock import Clock, local_date
 from bot.db import insert_or_merge
 from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Plan, Target
-from bot.plans import plan_id_on, plan_on
+from bot.plans import plan_on
 
 ANSWERS = {"y": "yes", "l": "a_little", "n": "not_today"}
 PRACTISED = {"yes", "a_little", "tries"}
@@ -153,46 +153,41 @@ def _parse_answer(code: str, tries: int | None) -> tuple[str, int | None] | None
     return None
 
 
+@dataclass(frozen=True)
+class Answered:
+    outcome: AnswerOutcome
+    # The day's card with the answer on it, when it was saved: what the parent's message shows.
+    card: DayCard | None = None
+
+
 async def record_answer(
     session: AsyncSession,
     clock: Clock,
     *,
     carer_id: int,
-    family_id: int,
+    family: Family,
     target_id: int,
     day: date,
     code: str,
-) -> AnswerOutcome:
-    """Record (or change) how a target went on a day, for the carer `carer_id` of the family
-    `family_id`. Checks the target is that family's, in the plan of that day, and that the day
-    is still open."""
-    found = (
-        await session.execute(
-            select(Target, Plan, Family)
-            .join(Plan, Plan.id == Target.plan_id)
-            .join(Family, Family.id == Plan.family_id)
-            .where(Target.id == target_id)
-        )
-    ).first()
-    if found is None:
-        return AnswerOutcome.INVALID
-    target, plan, family = found
-    if plan.family_id != family_id:
-        return AnswerOutcome.NOT_YOURS
+) -> Answered:
+    """Record (or change) how a target went on a day, for the carer `carer_id` of `family`.
+    The target must be on that day's card (the family's plan in force that day) and the day
+    still open. The card is read first and comes back with the answer on it, so a tap costs
+    the card's queries and the write, and a refusal is explained only when there is one."""
     today = today_for(family, clock)
-    if day > today:
-        return AnswerOutcome.INVALID
-    if not is_open(day, today):
-        return AnswerOutcome.DAY_CLOSED
-    if await plan_id_on(session, family.id, day) != plan.id:
-        return AnswerOutcome.INVALID
-    parsed = _parse_answer(code, target.criterion_tries)
+    if not (day <= today and is_open(day, today)):
+        return Answered(await _refusal(session, family, target_id, day, today))
+    card = await day_card(session, family, day, today)
+    tapped = next((target for target in card.targets if target.target_id == target_id), None)
+    if tapped is None:
+        return Answered(await _refusal(session, family, target_id, day, today))
+    parsed = _parse_answer(code, tapped.tries)
     if parsed is None:
-        return AnswerOutcome.INVALID
+        return Answered(AnswerOutcome.INVALID)
     answer, tries_succeeded = parsed
     values = {
         "family_id": family.id,
-        "target_id": target.id,
+        "target_id": target_id,
         "local_date": day,
         "answer": answer,
         "tries_succeeded": tries_succeeded,
@@ -208,7 +203,30 @@ async def record_answer(
         },
     )
     await session.execute(statement)
-    return AnswerOutcome.SAVED
+    targets = [
+        replace(target, answer=answer, tries_succeeded=tries_succeeded)
+        if target is tapped
+        else target
+        for target in card.targets
+    ]
+    return Answered(AnswerOutcome.SAVED, replace(card, targets=targets))
+
+
+async def _refusal(
+    session: AsyncSession, family: Family, target_id: int, day: date, today: date
+) -> AnswerOutcome:
+    """Why a tap was not recorded: a target that is not this family's, a day that has closed,
+    or anything else (a target from another plan, a day to come)."""
+    plan_family = await session.scalar(
+        select(Plan.family_id).join(Target, Target.plan_id == Plan.id).where(Target.id == target_id)
+    )
+    if plan_family is None:
+        return AnswerOutcome.INVALID
+    if plan_family != family.id:
+        return AnswerOutcome.NOT_YOURS
+    if day <= today and not is_open(day, today):
+        return AnswerOutcome.DAY_CLOSED
+    return AnswerOutcome.INVALID
 
 
 async def add_note(

@@ -187,16 +187,20 @@ class CarerAtHome:
     family: Family
     # What the bot is waiting for from them, if anything.
     awaiting: ChatState | None
+    # Redeeming an invite keeps staff and carers apart, so this is None; were it ever not, the
+    # staff side would come first.
+    staff_id: int | None
 
 
 async def find_carer_at_home(session: AsyncSession, telegram_user_id: int) -> CarerAtHome | None:
-    """A carer with their family and any open question, in one query: every update a parent
-    sends starts here."""
+    """A carer with their family and any open question, and whether they are also staff, in one
+    query: every update a parent sends starts here."""
     row = (
         await session.execute(
-            select(Carer, Family, ChatState)
+            select(Carer, Family, ChatState, Staff.id)
             .join(Family, Family.id == Carer.family_id)
             .outerjoin(ChatState, ChatState.telegram_user_id == Carer.telegram_user_id)
+            .outerjoin(Staff, Staff.telegram_user_id == Carer.telegram_user_id)
             .where(Carer.telegram_user_id == telegram_user_id)
         )
     ).first()

@@ -58,9 +58,13 @@ async def identify(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     message = update.effective_message
     is_command = _command(update) is not None
-    # Every update starts here, so one transaction and as few queries as can be.
+    # Every update starts here, so one transaction and as few queries as can be: a parent's
+    # (nearly every update) takes one, and only someone who is not a carer is looked for in staff.
     async with context.db() as session:
-        staff = await find_staff(session, user.id)
+        at_home = await find_carer_at_home(session, user.id)
+        staff = None
+        if at_home is None or at_home.staff_id is not None:
+            staff = await find_staff(session, user.id)
         if staff is not None:
             # A visitor or manager: their own conversations take it from here.
             context.staff = member_of(staff)
@@ -71,7 +75,6 @@ async def identify(update: Update, context: BotContext) -> None:
         context.language = language_of(user.language_code).code
         if _is_start(update):
             return
-        at_home = await find_carer_at_home(session, user.id)
         if at_home is not None:
             carer = at_home.carer
             context.carer_id, context.family_id = carer.id, carer.family_id

@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks, cards, conversation
 from bot.context import BotApplication, BotContext
-from bot.diary import AnswerOutcome, day_card, is_open, record_answer, today_for
+from bot.diary import Answered, AnswerOutcome, is_open, record_answer, today_for
 from handlers import CONVERSATION_GROUP, replies
 
 log = logging.getLogger(__name__)
@@ -29,22 +29,19 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
     assert context.carer_id is not None and context.family_id is not None
     async with context.db() as session:
         if tap is None:
-            outcome = AnswerOutcome.INVALID
+            answered = Answered(AnswerOutcome.INVALID)
         else:
-            outcome = await record_answer(
+            answered = await record_answer(
                 session,
                 context.clock,
                 carer_id=context.carer_id,
-                family_id=context.family_id,
+                family=await context.family(session),
                 target_id=tap.target_id,
                 day=tap.day,
                 code=tap.code,
             )
-        rendered = None
-        if outcome is AnswerOutcome.SAVED and tap is not None:
-            family = await context.family(session)
-            card = await day_card(session, family, tap.day, today_for(family, context.clock))
-            rendered = cards.day_card(context.texts, card)
+    outcome = answered.outcome
+    rendered = cards.day_card(context.texts, answered.card) if answered.card else None
     log.info("carer %s answer tap: %s", context.carer_id, outcome.value)
     await query.answer(context.texts.label(_OUTCOME_LABELS[outcome]))
     if rendered is not None:
