@@ -123,6 +123,9 @@ class Carer(Base):
     )
     # The parent's language (bot.i18n.LANGUAGES), chosen at enrolment or with /language.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # The latest day whose reminder is in the outbox (sent, waiting or missed), kept with the
+    # outbox row. Only a shortcut for the reminder tick: the outbox's key is what stops doubles.
+    reminder_queued_for: Mapped[date | None] = mapped_column(Date)
 
     family: Mapped[Family] = relationship(back_populates="carers")
 

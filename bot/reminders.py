@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Exists, select
+from sqlalchemy import ColumnElement, Exists, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Carer, Family, OutboxMessage
@@ -65,7 +65,7 @@ async def find_due(
             query = (
                 select(Carer)
                 .join(Family, Family.id == Carer.family_id)
-                .where(*active, Family.timezone == timezone, ~_in_outbox(day))
+                .where(*active, Family.timezone == timezone, _not_queued(day))
             )
             if day == today:
                 # A wall-clock comparison; scheduled_reminder settles clock-change days exactly.
@@ -88,6 +88,17 @@ async def find_due(
                     )
                 )
     return candidates
+
+
+def _not_queued(day: date) -> ColumnElement[bool]:
+    """The carer's reminder for `day` is not in the outbox. The carer's own `reminder_queued_for`
+    answers for the latest day queued (during a county's reminder minute every tick asks about
+    thousands of carers whose reminder is already queued); the outbox is looked in only for
+    the others."""
+    return and_(
+        or_(Carer.reminder_queued_for.is_(None), Carer.reminder_queued_for != day),
+        ~_in_outbox(day),
+    )
 
 
 def _in_outbox(day: date) -> Exists:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import build_application
 from bot.clock import as_utc
 from bot.context import BotContext
-from bot.models import OutboxMessage
+from bot.models import Carer, OutboxMessage
 from bot.outbox import OutboxStatus
 from jobs import now_and_then
 from jobs.enqueue_reminders import enqueue_due_reminders
@@ -122,6 +122,40 @@ async def test_a_ticks_quick_look_sends_what_just_fell_due_and_leaves_the_missed
     assert (report.enqueued, report.missed) == (1, 0)
     report = await enqueue_due_reminders(services)
     assert (report.enqueued, report.missed) == (0, 1)
+
+
+async def _queued_for(services) -> dict[int, date | None]:
+    async with services.sessions() as session:
+        rows = await session.execute(select(Carer.telegram_user_id, Carer.reminder_queued_for))
+        return {user_id: day for user_id, day in rows}
+
+
+async def test_the_day_queued_is_kept_on_the_carer_and_the_outbox_still_counts_without_it(
+    services, clock
+):
+    for user_id, at in ((1, time(18, 30)), (2, time(18, 30)), (3, time(12, 0))):
+        await enrolled_carer(services, clock, telegram_user_id=user_id, reminder_time=at)
+    clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))
+    report = await enqueue_due_reminders(services)
+    assert (report.enqueued, report.missed) == (2, 1)  # 12:00 is past the window: missed
+    monday = date(2026, 11, 23)
+    assert await _queued_for(services) == {1: monday, 2: monday, 3: monday}
+
+    # Rows queued before the carer kept the day (or by a version that did not) still count.
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(Carer).where(Carer.telegram_user_id == 2).values(reminder_queued_for=None)
+        )
+    for recent_only in (True, False):
+        clock.advance(minutes=5)
+        report = await enqueue_due_reminders(services, recent_only=recent_only)
+        assert (report.enqueued, report.missed) == (0, 0)
+    assert len(await _rows(services)) == 3
+
+    clock.set(datetime(2026, 11, 24, 18, 30, tzinfo=UTC))
+    assert (await enqueue_due_reminders(services)).enqueued == 2
+    tuesday = date(2026, 11, 24)
+    assert await _queued_for(services) == {1: tuesday, 2: tuesday, 3: tuesday}
 
 
 async def test_each_carer_of_a_child_gets_their_own(services, clock):
