@@ -73,7 +73,7 @@ async def deliver(
     the pace closes first."""
     method = payload.get("method", "sendMessage")
     # ExtBot takes rate_limit_args; a plain Bot (never used by the app) would not.
-    limits: dict[str, Any] = (
+    send_options: dict[str, Any] = (
         {"rate_limit_args": bulk_send(outbox_pace)} if outbox_pace is not None else {}
     )
     # The keyboard goes as it was stored (made by `InlineKeyboardMarkup.to_dict` when queued):
@@ -81,14 +81,14 @@ async def deliver(
     # cost a tenth of a send's CPU in a fan-out.
     markup_data = payload.get("reply_markup")
     if markup_data:
-        limits["api_kwargs"] = {"reply_markup": markup_data}
+        send_options["api_kwargs"] = {"reply_markup": markup_data}
     caption = payload.get("caption")
     if method == "sendMessage":
         return await bot.send_message(
             chat_id=chat_id,
             text=payload["text"],
             parse_mode=payload.get("parse_mode"),
-            **limits,
+            **send_options,
         )
     if method == "sendChart":
         png = await chart_png(payload)
@@ -97,7 +97,7 @@ async def deliver(
             photo=InputFile(png, filename="chart.png"),
             caption=caption,
             parse_mode="HTML",
-            **limits,
+            **send_options,
         )
     senders = {
         "sendPhoto": bot.send_photo,
@@ -112,5 +112,5 @@ async def deliver(
         payload["file_id"],
         caption=caption,
         parse_mode="HTML",
-        **limits,
+        **send_options,
     )

@@ -175,7 +175,7 @@ async def record_answer(
     still open. The card is read first and comes back with the answer on it, so a tap costs
     the card's queries and the write, and a refusal is explained only when there is one."""
     today = today_for(family, clock)
-    if not (day <= today and is_open(day, today)):
+    if not is_open(day, today):
         return Answered(await _refusal(session, family, target_id, day, today))
     card = await day_card(session, family, day, today)
     tapped = next((target for target in card.targets if target.target_id == target_id), None)

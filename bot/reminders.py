@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Exists, and_, or_, select
+from sqlalchemy import ColumnElement, Exists, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Carer, Family, OutboxMessage
-from bot.outbox import reminder_key
+from bot.outbox import NewMessage, reminder_key
 from bot.schedule import scheduled_reminder
 
 
@@ -88,6 +88,26 @@ async def find_due(
                     )
                 )
     return candidates
+
+
+async def mark_queued(session: AsyncSession, reminders: list[NewMessage]) -> None:
+    """Move each carer's `reminder_queued_for` on to the day of their reminder just put in the
+    outbox (pending or missed), in the same transaction. Rows another instance queued first are
+    in the outbox too, so they count."""
+    carers_by_day: dict[date, list[int]] = {}
+    for reminder in reminders:
+        assert reminder.local_date is not None and reminder.carer_id is not None
+        carers_by_day.setdefault(reminder.local_date, []).append(reminder.carer_id)
+    for day, carer_ids in sorted(carers_by_day.items()):
+        await session.execute(
+            update(Carer)
+            .where(
+                Carer.id.in_(carer_ids),
+                or_(Carer.reminder_queued_for.is_(None), Carer.reminder_queued_for < day),
+            )
+            .values(reminder_queued_for=day)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _not_queued(day: date) -> ColumnElement[bool]:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
 from bot.context import BotContext, Services
 from bot.diary import day_cards, today_for
-from bot.models import Carer, Family
+from bot.models import Family
 from bot.outbox import NewMessage, OutboxStatus, enqueue_many
-from bot.reminders import DueReminder, find_due
+from bot.reminders import DueReminder, find_due, mark_queued
 from jobs import now_and_then
 
 log = logging.getLogger(__name__)
@@ -104,27 +104,8 @@ async def _enqueue_chunk(
         missed=await enqueue_many(session, clock, missed, kind="reminder"),
         without_plan=without_plan,
     )
-    await _mark_queued([*pending, *missed], session)
+    await mark_queued(session, [*pending, *missed])
     return report
-
-
-async def _mark_queued(messages: list[NewMessage], session: AsyncSession) -> None:
-    """Each carer's latest day in the outbox, in the transaction that queued it (rows another
-    instance queued first are in the outbox too, so they count)."""
-    carers_by_day: dict[date, list[int]] = {}
-    for message in messages:
-        assert message.local_date is not None and message.carer_id is not None
-        carers_by_day.setdefault(message.local_date, []).append(message.carer_id)
-    for day, carer_ids in sorted(carers_by_day.items()):
-        await session.execute(
-            update(Carer)
-            .where(
-                Carer.id.in_(carer_ids),
-                or_(Carer.reminder_queued_for.is_(None), Carer.reminder_queued_for < day),
-            )
-            .values(reminder_queued_for=day)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _message(
