@@ -22,8 +22,9 @@ replies    5,000 parents, each with a reminder in their chat (sent with the limi
            p50/p99. Every tap must be answered and its answer be in diary_answers.
            Targets: ≥ 300 updates/s (SQLite), p99 < 100 ms at 200/s.
 summaries  1,000 visitors with 10 families each, a fortnight of diary each: every summary built
-           as the bot's summary tick does it (bot.summary_schedule.queue_summary: the summary row,
-           build_summary, summary_messages, the outbox rows) and its chart drawn as the sender
+           as the bot's summary tick does it (bot.summary_schedule.queue_summaries, in batches of
+           jobs.send_summaries.SUMMARY_BATCH: the summary rows, build_summaries, summary_messages,
+           the outbox rows) and its chart drawn as the sender
            does (bot.delivery.chart_png), in two worker processes ("two cores").
            Target: under 60 s.
 memory     20,000 families enrolled, all their reminders due in the same minute: the bot's peak

@@ -6,6 +6,7 @@ Everything here is plain data; `bot.summary_messages` turns it into messages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -17,7 +18,7 @@ from bot.activities import ActivityLibrary
 from bot.chart import ChartData, ChartRow
 from bot.clock import as_utc, local_date
 from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Goal, Plan, Summary, Target
-from bot.visits import last_visit_start_before
+from bot.visits import last_visit_starts_before
 
 PRACTISED = {"yes", "a_little", "tries"}
 # Days in a row with no answer at all before it is worth asking how things are.
@@ -159,23 +160,54 @@ async def period_start_for(
 ) -> date:
     """Where a summary starts: the day of the last visit or the day after the last summary,
     whichever is later; never more than `max_days` back."""
-    floor = period_end - timedelta(days=max_days - 1)
-    candidates = [floor, local_date(as_utc(family.created_at_utc), family.timezone)]
-    last_visit_start, last_end = (
-        await session.execute(
-            select(
-                last_visit_start_before(family.id, before_utc),
-                select(func.max(Summary.period_end))
-                .where(Summary.family_id == family.id, Summary.period_end < period_end)
-                .scalar_subquery(),
-            )
+    starts = await period_starts(
+        session,
+        [family],
+        period_ends={family.id: period_end},
+        before_utc=before_utc,
+        max_days=max_days,
+    )
+    return starts[family.id]
+
+
+async def period_starts(
+    session: AsyncSession,
+    families: Sequence[Family],
+    *,
+    period_ends: Mapping[int, date],
+    before_utc: datetime,
+    max_days: int,
+) -> dict[int, date]:
+    """`period_start_for` for many families at once, in two statements."""
+    if not families:
+        return {}
+    ids = [family.id for family in families]
+    floors = {
+        family_id: period_end - timedelta(days=max_days - 1)
+        for family_id, period_end in period_ends.items()
+    }
+    last_visits = await last_visit_starts_before(session, ids, before_utc)
+    # Only a summary ending on or after a family's floor can move its start later.
+    summary_ends: dict[int, list[date]] = {}
+    for family_id, ended in await session.execute(
+        select(Summary.family_id, Summary.period_end).where(
+            Summary.family_id.in_(ids),
+            Summary.period_end >= min(floors.values()),
+            Summary.period_end < max(period_ends.values()),
         )
-    ).one()
-    if last_visit_start is not None:
-        candidates.append(local_date(as_utc(last_visit_start), family.timezone))
-    if last_end is not None:
-        candidates.append(last_end + timedelta(days=1))
-    return min(max(candidates), period_end)
+    ):
+        summary_ends.setdefault(family_id, []).append(ended)
+    starts: dict[int, date] = {}
+    for family in families:
+        period_end = period_ends[family.id]
+        candidates = [floors[family.id], local_date(as_utc(family.created_at_utc), family.timezone)]
+        if (last_visit_start := last_visits.get(family.id)) is not None:
+            candidates.append(local_date(last_visit_start, family.timezone))
+        earlier_ends = [ended for ended in summary_ends.get(family.id, []) if ended < period_end]
+        if earlier_ends:
+            candidates.append(max(earlier_ends) + timedelta(days=1))
+        starts[family.id] = min(max(candidates), period_end)
+    return starts
 
 
 async def build_summary(
@@ -186,44 +218,134 @@ async def build_summary(
     period_start: date,
     period_end: date,
 ) -> SummaryData:
-    plans = list(
-        await session.scalars(
-            select(Plan)
-            .where(Plan.family_id == family.id, Plan.starts_on <= period_end)
-            .order_by(Plan.starts_on, Plan.id)
-            .options(selectinload(Plan.targets))
-        )
+    summaries = await build_summaries(
+        session, [family], library, periods={family.id: (period_start, period_end)}
     )
-    days = [
-        period_start + timedelta(days=offset)
-        for offset in range((period_end - period_start).days + 1)
+    return summaries[family.id]
+
+
+async def build_summaries(
+    session: AsyncSession,
+    families: Sequence[Family],
+    library: ActivityLibrary,
+    *,
+    periods: Mapping[int, tuple[date, date]],
+) -> dict[int, SummaryData]:
+    """A summary for each family over its (start, end) period. The same six statements
+    however many families: a summary tick builds them in batches."""
+    if not families:
+        return {}
+    ids = [family.id for family in families]
+    earliest = min(start for start, _ in periods.values())
+    latest = max(end for _, end in periods.values())
+    plans: dict[int, list[Plan]] = {family_id: [] for family_id in ids}
+    for plan in await session.scalars(
+        select(Plan)
+        .where(Plan.family_id.in_(ids), Plan.starts_on <= latest)
+        .order_by(Plan.starts_on, Plan.id)
+        .options(selectinload(Plan.targets))
+    ):
+        plans[plan.family_id].append(plan)
+    days_of: dict[int, list[date]] = {}
+    in_force_of: dict[int, dict[date, Plan | None]] = {}
+    shown_of: dict[int, list[Plan]] = {}
+    for family_id in ids:
+        start, end = periods[family_id]
+        days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+        in_force = {day: _plan_in_force(plans[family_id], day) for day in days}
+        shown: list[Plan] = []
+        for plan in in_force.values():
+            if plan is not None and plan not in shown:
+                shown.append(plan)
+        days_of[family_id], in_force_of[family_id], shown_of[family_id] = days, in_force, shown
+    target_ids = [
+        target.id for shown in shown_of.values() for plan in shown for target in plan.targets
     ]
-    in_force = {day: _plan_in_force(plans, day) for day in days}
-    shown: list[Plan] = []
-    for plan in in_force.values():
-        if plan is not None and plan not in shown:
-            shown.append(plan)
-    target_ids = [target.id for plan in shown for target in plan.targets]
-    all_answers = list(
-        await session.scalars(
-            select(DiaryAnswer).where(
-                DiaryAnswer.target_id.in_(target_ids), DiaryAnswer.local_date <= period_end
-            )
+    answers_of: dict[int, list[DiaryAnswer]] = {}
+    for answer in await session.scalars(
+        select(DiaryAnswer).where(
+            DiaryAnswer.target_id.in_(target_ids), DiaryAnswer.local_date <= latest
         )
-    )
-    by_target: dict[int, list[DiaryAnswer]] = {}
-    for answer in all_answers:
-        by_target.setdefault(answer.target_id, []).append(answer)
+    ):
+        # All of a target's answers up to the period's end: the criterion may have been met
+        # on days before it started.
+        if answer.local_date <= periods[answer.family_id][1]:
+            answers_of.setdefault(answer.target_id, []).append(answer)
     goals = {
         goal.id: goal.text
-        for goal in await session.scalars(select(Goal).where(Goal.family_id == family.id))
+        for goal in await session.scalars(select(Goal).where(Goal.family_id.in_(ids)))
+    }
+    notes_of: dict[int, list[NoteQuote]] = {family_id: [] for family_id in ids}
+    for note in await session.scalars(
+        select(DiaryNote)
+        .where(
+            DiaryNote.family_id.in_(ids),
+            DiaryNote.local_date >= earliest,
+            DiaryNote.local_date <= latest,
+        )
+        .order_by(DiaryNote.local_date, DiaryNote.id)
+    ):
+        start, end = periods[note.family_id]
+        if start <= note.local_date <= end:
+            notes_of[note.family_id].append(
+                NoteQuote(
+                    note.id,
+                    note.local_date,
+                    note.kind,
+                    note.category,
+                    note.text,
+                    note.telegram_file_id,
+                )
+            )
+    unreachable = dict(
+        (
+            await session.execute(
+                select(Carer.family_id, func.count())
+                .where(
+                    Carer.family_id.in_(ids),
+                    Carer.unreachable_at_utc.is_not(None),
+                    Carer.stopped_at_utc.is_(None),
+                )
+                .group_by(Carer.family_id)
+            )
+        ).all()
+    )
+    return {
+        family.id: _summary(
+            family,
+            library,
+            period=periods[family.id],
+            days=days_of[family.id],
+            in_force=in_force_of[family.id],
+            shown=shown_of[family.id],
+            answers_of=answers_of,
+            goals=goals,
+            notes=notes_of[family.id],
+            unreachable=unreachable.get(family.id, 0),
+        )
+        for family in families
     }
 
+
+def _summary(
+    family: Family,
+    library: ActivityLibrary,
+    *,
+    period: tuple[date, date],
+    days: list[date],
+    in_force: dict[date, Plan | None],
+    shown: list[Plan],
+    answers_of: dict[int, list[DiaryAnswer]],
+    goals: dict[int, str],
+    notes: list[NoteQuote],
+    unreachable: int,
+) -> SummaryData:
+    """One family's summary from what `build_summaries` read."""
     targets: list[TargetSummary] = []
     flags: list[Flag] = []
     for plan in shown:
         for target in plan.targets:
-            answers = {answer.local_date: answer for answer in by_target.get(target.id, [])}
+            answers = {answer.local_date: answer for answer in answers_of.get(target.id, [])}
             cells = [
                 _cell(answers.get(day), target) if in_force[day] is plan else "off" for day in days
             ]
@@ -255,36 +377,14 @@ async def build_summary(
         flags.append(Flag("no_plan"))
     else:
         flags.extend(_quiet_spells(days, targets))
-
-    notes = [
-        NoteQuote(
-            note.id, note.local_date, note.kind, note.category, note.text, note.telegram_file_id
-        )
-        for note in await session.scalars(
-            select(DiaryNote)
-            .where(
-                DiaryNote.family_id == family.id,
-                DiaryNote.local_date >= period_start,
-                DiaryNote.local_date <= period_end,
-            )
-            .order_by(DiaryNote.local_date, DiaryNote.id)
-        )
-    ]
     flags.extend(Flag("question", day=note.day) for note in notes if note.category == "question")
-    unreachable = await session.scalars(
-        select(Carer.id).where(
-            Carer.family_id == family.id,
-            Carer.unreachable_at_utc.is_not(None),
-            Carer.stopped_at_utc.is_(None),
-        )
-    )
-    if count := len(list(unreachable)):
-        flags.append(Flag("unreachable", count=count))
+    if unreachable:
+        flags.append(Flag("unreachable", count=unreachable))
     return SummaryData(
         family_id=family.id,
         child_name=family.child_name,
-        period_start=period_start,
-        period_end=period_end,
+        period_start=period[0],
+        period_end=period[1],
         targets=targets,
         notes=notes,
         flags=flags,

@@ -8,7 +8,7 @@ in one transaction under a unique key, so any number of ticks and instances queu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -20,7 +20,7 @@ from bot.clock import Clock, as_utc, local_date, to_local
 from bot.db import insert_or_merge
 from bot.models import Carer, Family, Staff, Summary, Visit
 from bot.outbox import NewMessage, enqueue_many
-from bot.summaries import build_summary, period_start_for
+from bot.summaries import build_summaries, period_starts
 from bot.summary_messages import summary_messages
 from bot.texts import Texts
 from bot.visits import NEXT_VISIT_GRACE, VisitStatus, local_moment
@@ -164,56 +164,98 @@ async def queue_summary(
 ) -> bool:
     """Build the summary and put its messages in the outbox. False if it was queued before
     (by this instance or another: the summary's key is unique)."""
-    found = (
-        await session.execute(
-            select(Family, Staff)
-            .join(Staff, Staff.id == due.visitor_id)
-            .where(Family.id == due.family_id)
+    return bool(await queue_summaries(session, clock, texts, library, [due], max_days=max_days))
+
+
+async def queue_summaries(
+    session: AsyncSession,
+    clock: Clock,
+    texts: Texts,
+    library: ActivityLibrary,
+    dues: Sequence[DueSummary],
+    *,
+    max_days: int,
+) -> int:
+    """`queue_summary` for many at once, in the caller's transaction: about ten statements
+    however many there are. Returns how many were queued."""
+    families = {
+        family.id: family
+        for family in await session.scalars(
+            select(Family).where(Family.id.in_({due.family_id for due in dues}))
         )
-    ).first()
-    if found is None:
-        return False
-    family, visitor = found
-    if visitor.telegram_user_id is None:
-        return False
+    }
+    visitors = {
+        visitor.id: visitor
+        for visitor in await session.scalars(
+            select(Staff).where(
+                Staff.id.in_({due.visitor_id for due in dues}),
+                Staff.telegram_user_id.is_not(None),
+            )
+        )
+    }
+    dues = [due for due in dues if due.family_id in families and due.visitor_id in visitors]
+    if not dues:
+        return 0
+    visit_ids = [due.visit_id for due in dues if due.visit_id is not None]
+    visits = (
+        {
+            visit.id: visit
+            for visit in await session.scalars(select(Visit).where(Visit.id.in_(visit_ids)))
+        }
+        if visit_ids
+        else {}
+    )
     now = clock.now()
-    period_end = local_date(now, family.timezone)
-    period_start = await period_start_for(
-        session, family, period_end=period_end, before_utc=now, max_days=max_days
+    summarised = [families[family_id] for family_id in {due.family_id: None for due in dues}]
+    period_ends = {family.id: local_date(now, family.timezone) for family in summarised}
+    period_starts_of = await period_starts(
+        session, summarised, period_ends=period_ends, before_utc=now, max_days=max_days
     )
-    data = await build_summary(
-        session, family, library, period_start=period_start, period_end=period_end
-    )
-    visit = await session.get(Visit, due.visit_id) if due.visit_id else None
-    next_at = to_local(as_utc(visit.starts_at_utc), visitor.timezone) if visit else None
-    messages = [
-        NewMessage(
-            f"summary:{due.key}:{index}",
-            visitor.telegram_user_id,
-            payload,
-            family_id=family.id,
-        )
-        for index, payload in enumerate(
-            summary_messages(texts, data, next_visit_at=next_at, on_demand=False), start=1
-        )
-    ]
+    periods = {
+        family_id: (period_starts_of[family_id], period_end)
+        for family_id, period_end in period_ends.items()
+    }
+    data = await build_summaries(session, summarised, library, periods=periods)
     # Written last: on SQLite the write lock is held from the first write to the commit, and
-    # another instance (or worker) building a summary meanwhile need not wait for this one.
-    inserted = await session.execute(
-        insert_or_merge(session, Summary)
-        .values(
-            key=due.key,
-            family_id=family.id,
-            visitor_id=visitor.id,
-            visit_id=due.visit_id,
-            period_start=period_start,
-            period_end=period_end,
-            created_at_utc=now,
+    # another instance (or worker) building summaries meanwhile need not wait for this one.
+    inserted = set(
+        await session.scalars(
+            insert_or_merge(session, Summary)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Summary.key),
+            [
+                {
+                    "key": due.key,
+                    "family_id": due.family_id,
+                    "visitor_id": due.visitor_id,
+                    "visit_id": due.visit_id,
+                    "period_start": periods[due.family_id][0],
+                    "period_end": periods[due.family_id][1],
+                    "created_at_utc": now,
+                }
+                for due in dues
+            ],
         )
-        .on_conflict_do_nothing(index_elements=["key"])
     )
-    if not inserted.rowcount:
-        return False
-    # One statement for the summary's parts and chart, in order (the ids keep it).
+    messages = []
+    for due in dues:
+        if due.key not in inserted:
+            continue  # queued before
+        visitor = visitors[due.visitor_id]
+        visit = visits.get(due.visit_id) if due.visit_id is not None else None
+        next_at = to_local(as_utc(visit.starts_at_utc), visitor.timezone) if visit else None
+        payloads = summary_messages(
+            texts, data[due.family_id], next_visit_at=next_at, on_demand=False
+        )
+        messages.extend(
+            NewMessage(
+                f"summary:{due.key}:{index}",
+                visitor.telegram_user_id,
+                payload,
+                family_id=due.family_id,
+            )
+            for index, payload in enumerate(payloads, start=1)
+        )
+    # One statement for every summary's parts and chart, in order (the ids keep it).
     await enqueue_many(session, clock, messages, kind="summary")
-    return True
+    return len(inserted)

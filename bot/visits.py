@@ -5,12 +5,13 @@ Times are chosen as wall-clock times in the visitor's time zone and stored in UT
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -165,24 +166,27 @@ async def last_visit_before(
     visit done; it still happened as far as the diary is concerned)."""
     return await session.scalar(
         select(Visit)
-        .where(*_happened_before(family_id, moment))
+        .where(Visit.family_id == family_id, *_happened_before(moment))
         .order_by(Visit.starts_at_utc.desc())
         .limit(1)
     )
 
 
-def last_visit_start_before(family_id: int, moment: datetime) -> ScalarSelect[datetime]:
-    """When `last_visit_before` started, as a subquery for a larger statement."""
-    return (
-        select(func.max(Visit.starts_at_utc))
-        .where(*_happened_before(family_id, moment))
-        .scalar_subquery()
+async def last_visit_starts_before(
+    session: AsyncSession, family_ids: Sequence[int], moment: datetime
+) -> dict[int, datetime]:
+    """When each family's `last_visit_before` started, in one statement (families that have had
+    no visit are left out)."""
+    rows = await session.execute(
+        select(Visit.family_id, func.max(Visit.starts_at_utc))
+        .where(Visit.family_id.in_(family_ids), *_happened_before(moment))
+        .group_by(Visit.family_id)
     )
+    return {family_id: as_utc(started) for family_id, started in rows}
 
 
-def _happened_before(family_id: int, moment: datetime) -> tuple[ColumnElement[bool], ...]:
+def _happened_before(moment: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
-        Visit.family_id == family_id,
         Visit.status != VisitStatus.CANCELLED.value,
         Visit.starts_at_utc < moment,
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.context import BotContext, Services
-from bot.summary_schedule import due_summaries, queue_summary
+from bot.summary_schedule import DueSummary, due_summaries, queue_summaries
 from bot.visits import book_repeats
 from jobs import now_and_then
 
@@ -14,6 +16,11 @@ log = logging.getLogger(__name__)
 
 RECENT_REPEATS = timedelta(days=1)
 LOOK_AT_ALL_REPEATS_EVERY = timedelta(hours=1)
+# Summaries built together, in one transaction: a statement reads what a batch needs at once,
+# where one at a time paid ten round trips each (a Monday's weekly summaries fall due together).
+SUMMARY_BATCH = 50
+# The database failing, not a summary: no use trying the batch's summaries one by one.
+UNAVAILABLE = (DBAPIError, OSError)
 
 
 async def queue_due_summaries(
@@ -31,20 +38,36 @@ async def queue_due_summaries(
             weekly_time=settings.weekly_summary_time,
         )
     queued = 0
-    for summary in due:
-        # One transaction each: a summary that cannot be built does not hold up the others.
-        async with services.sessions.begin() as session:
-            queued += await queue_summary(
-                session,
-                services.clock,
-                services.texts,
-                services.library,
-                summary,
-                max_days=settings.summary_max_days,
-            )
+    for start in range(0, len(due), SUMMARY_BATCH):
+        batch = due[start : start + SUMMARY_BATCH]
+        try:
+            queued += await _queue(services, batch)
+        except UNAVAILABLE:
+            raise  # the database itself: the next tick tries them all again
+        except Exception:
+            # One summary that cannot be built must not hold up the others: each on its own.
+            for summary in batch:
+                try:
+                    queued += await _queue(services, [summary])
+                except UNAVAILABLE:
+                    raise
+                except Exception:
+                    log.exception("summary %s could not be built", summary.key)
     if queued:
         log.info("summary tick: %s queued", queued)
     return queued
+
+
+async def _queue(services: Services, dues: list[DueSummary]) -> int:
+    async with services.sessions.begin() as session:
+        return await queue_summaries(
+            session,
+            services.clock,
+            services.texts,
+            services.library,
+            dues,
+            max_days=services.settings.summary_max_days,
+        )
 
 
 async def tick(context: BotContext) -> None:

@@ -9,11 +9,24 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.clock import local_date
 from bot.enrolment import add_visitor, create_family
-from bot.models import Carer, DiaryAnswer, Family, Summary, Target, Visit
+from bot.models import Carer, DiaryAnswer, DiaryNote, Family, OutboxMessage, Summary, Target, Visit
 from bot.plans import set_plan, specs_from_ids
-from bot.summaries import build_summary, criterion_met, period_start_for
-from bot.summary_schedule import due_summaries, queue_summary, summary_due_at
+from bot.summaries import (
+    build_summaries,
+    build_summary,
+    criterion_met,
+    period_start_for,
+    period_starts,
+)
+from bot.summary_schedule import (
+    DueSummary,
+    due_summaries,
+    queue_summaries,
+    queue_summary,
+    summary_due_at,
+)
 from bot.visits import (
     VisitError,
     VisitStatus,
@@ -22,6 +35,8 @@ from bot.visits import (
     book_repeats,
     following_start,
 )
+from jobs.send_summaries import queue_due_summaries
+from tests.bulk import seed_diary, seed_families, seed_visitors
 
 LEAD = time(18, 0)
 
@@ -370,3 +385,164 @@ async def test_a_summary_starts_at_the_last_visit_held_or_after_the_last_summary
             )
     # The day after the last summary that ended before this one's last day.
     assert await start() == date(2026, 11, 28)
+
+
+async def _many_kinds_of_family(services, clock) -> tuple[int, list[int], list[int], int]:
+    """Families whose summaries differ in every way a batch could mix up: two time zones, a
+    visit held, one cancelled, earlier summaries, a plan changed mid-period, a carer who
+    blocked the bot, and a family that joined in the period with no plan yet. On Friday
+    27 November 2026, 16:00 UTC (Saturday 05:00 in Auckland). Returns the visitor's id, the
+    London and Auckland families' ids and the new family's id."""
+    (visitor_id,) = await seed_visitors(services, 1)
+    london = (
+        await seed_families(services, 6, reminder_time=None, visitor_id=visitor_id)
+    ).family_ids
+    auckland = (
+        await seed_families(
+            services,
+            2,
+            reminder_time=None,
+            visitor_id=visitor_id,
+            timezone="Pacific/Auckland",
+            first_user_id=200_000,
+        )
+    ).family_ids
+    await seed_diary(services, london + auckland, end=date(2026, 11, 27), days=21)
+    await _book(services, clock, visitor_id, london[0], utc(2026, 11, 24, 10))
+    cancelled = await _book(services, clock, visitor_id, london[1], utc(2026, 11, 25, 10))
+    clock.set(utc(2026, 11, 25, 12))
+    async with services.sessions.begin() as session:
+        (await session.get(Visit, cancelled)).status = VisitStatus.CANCELLED.value
+        for family_id, ended in ((london[2], 20), (london[3], 27), (auckland[0], 27)):
+            session.add(
+                Summary(
+                    key=f"earlier:{family_id}",
+                    family_id=family_id,
+                    visitor_id=visitor_id,
+                    visit_id=None,
+                    period_start=date(2026, 11, 1),
+                    period_end=date(2026, 11, ended),
+                    created_at_utc=clock.now(),
+                )
+            )
+        await set_plan(
+            session,
+            clock,
+            family_id=london[4],
+            targets=specs_from_ids(services.library, ["com-point-to-toy"]),
+            starts_on=date(2026, 11, 22),
+        )
+        carer = await session.scalar(select(Carer).where(Carer.family_id == london[5]))
+        carer.unreachable_at_utc = clock.now()
+        newcomer = await create_family(
+            session, clock, child_name="Ada", timezone="Europe/London", visitor_id=visitor_id
+        )
+    clock.set(utc(2026, 11, 27, 16))
+    return visitor_id, london, auckland, newcomer.id
+
+
+async def test_summaries_built_together_are_each_familys_own(services, clock):
+    _, london, auckland, newcomer = await _many_kinds_of_family(services, clock)
+    async with services.sessions() as session:
+        families = list(await session.scalars(select(Family).order_by(Family.id)))
+        ends = {family.id: local_date(clock.now(), family.timezone) for family in families}
+        starts = await period_starts(
+            session, families, period_ends=ends, before_utc=clock.now(), max_days=14
+        )
+        periods = {family.id: (starts[family.id], ends[family.id]) for family in families}
+        together = await build_summaries(session, families, services.library, periods=periods)
+        one_at_a_time = {
+            family.id: await build_summary(
+                session,
+                family,
+                services.library,
+                period_start=starts[family.id],
+                period_end=ends[family.id],
+            )
+            for family in families
+        }
+        notes_in_period: dict[int, set[int]] = {family.id: set() for family in families}
+        for note_id, family_id, day in await session.execute(
+            select(DiaryNote.id, DiaryNote.family_id, DiaryNote.local_date)
+        ):
+            if starts[family_id] <= day <= ends[family_id]:
+                notes_in_period[family_id].add(note_id)
+    assert ends[london[0]] == date(2026, 11, 27) and ends[auckland[0]] == date(2026, 11, 28)
+    assert starts == {
+        london[0]: date(2026, 11, 24),  # the visit held
+        london[1]: date(2026, 11, 14),  # cancelled: 14 days back
+        london[2]: date(2026, 11, 21),  # the day after the last summary
+        london[3]: date(2026, 11, 14),  # a summary ending today is not an earlier one
+        london[4]: date(2026, 11, 14),
+        london[5]: date(2026, 11, 14),
+        auckland[0]: date(2026, 11, 28),  # ended the 27th, before Auckland's Saturday
+        auckland[1]: date(2026, 11, 15),
+        newcomer: date(2026, 11, 25),  # joined then
+    }
+    assert together == one_at_a_time
+    # Each family's own days and notes, not a neighbour's.
+    for family_id, data in together.items():
+        assert data.family_id == family_id
+        assert all(len(target.cells) == len(data.days) for target in data.targets)
+        assert {note.note_id for note in data.notes} == notes_in_period[family_id]
+    mid_plan = together[london[4]]
+    assert [len(target.cells) for target in mid_plan.targets] == [14, 14, 14]
+    assert mid_plan.targets[0].cells[:8].count("off") == 0
+    assert mid_plan.targets[2].cells[:8] == ["off"] * 8  # the new plan from the 22nd
+    assert [flag.kind for flag in together[newcomer].flags] == ["no_plan"]
+    assert ("unreachable", 1) in [(flag.kind, flag.count) for flag in together[london[5]].flags]
+    assert not any(flag.kind == "unreachable" for flag in together[london[4]].flags)
+    assert sum(len(data.notes) for data in together.values()) >= 6
+
+
+async def test_summaries_queued_together_each_go_once_in_order(services, clock):
+    visitor_id, london, auckland, newcomer = await _many_kinds_of_family(services, clock)
+    families = [*london, *auckland, newcomer]
+    dues = [
+        DueSummary(f"week:{family_id}:W48", family_id, visitor_id, None) for family_id in families
+    ]
+    async with services.sessions.begin() as session:
+        assert await queue_summary(
+            session, clock, services.texts, services.library, dues[1], max_days=14
+        )
+    async with services.sessions.begin() as session:
+        queued = await queue_summaries(
+            session, clock, services.texts, services.library, dues, max_days=14
+        )
+        again = await queue_summaries(
+            session, clock, services.texts, services.library, dues, max_days=14
+        )
+    assert (queued, again) == (len(families) - 1, 0)
+    async with services.sessions() as session:
+        rows = (
+            await session.execute(
+                select(OutboxMessage.dedupe_key, OutboxMessage.family_id, OutboxMessage.chat_id)
+                .where(OutboxMessage.kind == "summary")
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+        summaries = set(await session.scalars(select(Summary.key)))
+    assert {due.key for due in dues} <= summaries
+    by_summary: dict[str, list[int]] = {}
+    for key, family_id, chat_id in rows:
+        _, week, owner, _, part = key.split(":")
+        assert (int(owner), chat_id) == (family_id, 900_000)
+        by_summary.setdefault(f"{week}:{owner}", []).append(int(part))
+    # Every family's summary, each once, its parts in order (the chart last).
+    assert len(by_summary) == len(families)
+    assert all(parts == list(range(1, len(parts) + 1)) for parts in by_summary.values())
+
+
+async def test_a_summary_that_cannot_be_built_does_not_hold_up_the_others(services, clock, caplog):
+    _, london, auckland, newcomer = await _many_kinds_of_family(services, clock)
+    async with services.sessions.begin() as session:
+        # As if a row were damaged: no zone of that name.
+        (await session.get(Family, london[2])).timezone = "Nowhere/Atlantis"
+    # Due: the eight families someone has joined (not the newcomer), less the damaged one.
+    assert await queue_due_summaries(services) == 7
+    async with services.sessions() as session:
+        summarised = set(
+            await session.scalars(select(Summary.family_id).where(Summary.key.like("week:%")))
+        )
+    assert summarised == {*london, *auckland} - {london[2]}
+    assert f"summary week:{london[2]}:2026-W48 could not be built" in caplog.text
