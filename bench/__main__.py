@@ -23,7 +23,7 @@ replies    5,000 parents, each with a reminder in their chat (sent with the limi
            Targets: ≥ 300 updates/s (SQLite), p99 < 100 ms at 200/s.
 summaries  1,000 visitors with 10 families each, a fortnight of diary each: every summary built
            as the bot's summary tick does it (bot.summary_schedule.queue_summaries, in batches of
-           jobs.send_summaries.SUMMARY_BATCH: the summary rows, build_summaries, summary_messages,
+           bot.summaries.SUMMARY_BATCH: the summary rows, build_summaries, summary_messages,
            the outbox rows) and its chart drawn as the sender
            does (bot.delivery.chart_png), in two worker processes ("two cores").
            Target: under 60 s.

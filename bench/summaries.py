@@ -58,8 +58,8 @@ async def _work(database_url: str, jobs: list[tuple[int, int]], start_at: float)
     # Imported here: each worker process loads what the bot loads (matplotlib included).
     from bot.delivery import chart_png
     from bot.models import OutboxMessage
+    from bot.summaries import SUMMARY_BATCH
     from bot.summary_schedule import DueSummary, queue_summaries
-    from jobs.send_summaries import SUMMARY_BATCH
 
     services = bench_services(database_url)
     report = WorkerReport()

@@ -12,7 +12,7 @@ from bot.activities import ActivityLibrary
 from bot.clock import as_utc, local_date, to_local
 from bot.models import Carer, DiaryAnswer, Goal
 from bot.staff import StaffMember, caseload
-from bot.summaries import build_summary, period_start_for
+from bot.summaries import SUMMARY_BATCH, SummaryData, build_summaries, period_starts
 from bot.visits import next_visit
 
 
@@ -38,15 +38,25 @@ async def caseload_rows(
     now_utc: datetime,
     max_days: int,
 ) -> list[CaseloadRow]:
+    families = list(await caseload(session, member))
+    todays = {family.id: local_date(now_utc, family.timezone) for family in families}
+    starts: dict[int, date] = {}
+    summaries: dict[int, SummaryData] = {}
+    # A manager's caseload is every family: read in bounded batches (the ids go in IN lists).
+    for first in range(0, len(families), SUMMARY_BATCH):
+        batch = families[first : first + SUMMARY_BATCH]
+        starts |= await period_starts(
+            session, batch, period_ends=todays, before_utc=now_utc, max_days=max_days
+        )
+        summaries |= await build_summaries(
+            session,
+            batch,
+            library,
+            periods={family.id: (starts[family.id], todays[family.id]) for family in batch},
+        )
     rows: list[CaseloadRow] = []
-    for family in await caseload(session, member):
-        today = local_date(now_utc, family.timezone)
-        since = await period_start_for(
-            session, family, period_end=today, before_utc=now_utc, max_days=max_days
-        )
-        summary = await build_summary(
-            session, family, library, period_start=since, period_end=today
-        )
+    for family in families:
+        today, since, summary = todays[family.id], starts[family.id], summaries[family.id]
         last = (
             await session.execute(
                 select(DiaryAnswer.answer, DiaryAnswer.local_date)

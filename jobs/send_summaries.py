@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError
 
 from bot.context import BotContext, Services
+from bot.summaries import SUMMARY_BATCH
 from bot.summary_schedule import DueSummary, due_summaries, queue_summaries
 from bot.visits import book_repeats
 from jobs import now_and_then
@@ -16,9 +17,6 @@ log = logging.getLogger(__name__)
 
 RECENT_REPEATS = timedelta(days=1)
 LOOK_AT_ALL_REPEATS_EVERY = timedelta(hours=1)
-# Summaries built together, in one transaction: a statement reads what a batch needs at once,
-# where one at a time paid ten round trips each (a Monday's weekly summaries fall due together).
-SUMMARY_BATCH = 50
 # The database failing, not a summary: no use trying the batch's summaries one by one.
 UNAVAILABLE = (DBAPIError, OSError)
 
@@ -38,6 +36,7 @@ async def queue_due_summaries(
             weekly_time=settings.weekly_summary_time,
         )
     queued = 0
+    # In batches, one transaction each (a Friday's weekly summaries fall due together).
     for start in range(0, len(due), SUMMARY_BATCH):
         batch = due[start : start + SUMMARY_BATCH]
         try:

@@ -9,11 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.caseload import caseload_rows
 from bot.clock import local_date
 from bot.enrolment import add_visitor, create_family
 from bot.models import Carer, DiaryAnswer, DiaryNote, Family, OutboxMessage, Summary, Target, Visit
 from bot.plans import set_plan, specs_from_ids
+from bot.staff import StaffMember
 from bot.summaries import (
+    SUMMARY_BATCH,
     build_summaries,
     build_summary,
     criterion_met,
@@ -546,3 +549,38 @@ async def test_a_summary_that_cannot_be_built_does_not_hold_up_the_others(servic
         )
     assert summarised == {*london, *auckland} - {london[2]}
     assert f"summary week:{london[2]}:2026-W48 could not be built" in caplog.text
+
+
+async def test_a_caseload_larger_than_a_batch_lists_every_family_with_its_own_days(services, clock):
+    visitor_id, london, auckland, newcomer = await _many_kinds_of_family(services, clock)
+    more = await seed_families(
+        services, SUMMARY_BATCH, reminder_time=None, visitor_id=visitor_id, first_user_id=300_000
+    )
+    await seed_diary(services, more.family_ids, end=date(2026, 11, 27), days=3)
+    manager = StaffMember(999, "Manager", "manager", "Europe/London", None)
+    async with services.sessions() as session:
+        rows = await caseload_rows(
+            session, manager, services.library, now_utc=clock.now(), max_days=14
+        )
+    by_family = {row.family_id: row for row in rows}
+    assert len(rows) == len(by_family) == 9 + SUMMARY_BATCH
+    assert by_family[london[0]].since == date(2026, 11, 24)
+    assert by_family[auckland[0]].since == date(2026, 11, 28)
+    assert by_family[newcomer].flags == ["no_plan", "not_joined"]
+    assert "unreachable" in by_family[london[5]].flags
+    # Every family's own diary, the second batch's included: days practised, from the rows.
+    async with services.sessions() as session:
+        practised: dict[int, set[date]] = {}
+        for family_id, day in await session.execute(
+            select(DiaryAnswer.family_id, DiaryAnswer.local_date).where(
+                DiaryAnswer.answer.in_(["yes", "a_little", "tries"])
+            )
+        ):
+            if by_family[family_id].since <= day:
+                practised.setdefault(family_id, set()).add(day)
+    # (Not the family whose plan changed: its old plan's answers after the change are off.)
+    same_plan = [row for row in rows if row.family_id != london[4]]
+    assert {row.family_id: row.days_practised for row in same_plan} == {
+        row.family_id: len(practised.get(row.family_id, ())) for row in same_plan
+    }
+    assert sum(row.days_practised for row in rows if row.family_id in more.family_ids) > 0
