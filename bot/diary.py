@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock, local_date
 from bot.db import insert_or_merge
@@ -90,58 +90,95 @@ async def day_card(session: AsyncSession, family: Family, day: date, today: date
     return (await day_cards(session, [(family, day, today)]))[(family.id, day)]
 
 
+# A day card's targets, with the plan each belongs to: plain rows, not ORM objects (a parent's
+# tap reads one card; the reminder tick thousands).
+_PLAN_TARGETS = (
+    select(
+        Plan.family_id,
+        Plan.id.label("plan_id"),
+        Plan.starts_on,
+        Target.id,
+        Target.position,
+        Target.title,
+        Target.target_text,
+        Target.criterion_text,
+        Target.criterion_tries,
+        Target.steps,
+        Target.materials,
+        Target.tip,
+        Target.activity_id,
+    )
+    .select_from(Plan)
+    .outerjoin(Target, Target.plan_id == Plan.id)
+    # Newest plan first (the newest wins a tie of start days), its targets in order.
+    .order_by(Plan.starts_on.desc(), Plan.id.desc(), Target.position)
+)
+
+
+@dataclass
+class _PlanTargets:
+    starts_on: date
+    targets: list[TargetDay] = field(default_factory=list)
+
+
 async def day_cards(
     session: AsyncSession, wanted: list[tuple[Family, date, date]]
 ) -> dict[tuple[int, date], DayCard]:
-    """Day cards for many (family, day, family's today) at once, in three queries whatever the
+    """Day cards for many (family, day, family's today) at once, in two queries whatever the
     number: the reminder tick builds thousands in the same minute."""
     family_ids = {family.id for family, _, _ in wanted}
     if not family_ids:
         return {}
     latest_day = max(day for _, day, _ in wanted)
-    plans_by_family: dict[int, list[Plan]] = {}
-    for plan in await session.scalars(
-        select(Plan)
-        .where(Plan.family_id.in_(family_ids), Plan.starts_on <= latest_day)
-        .order_by(Plan.starts_on.desc(), Plan.id.desc())
-        .options(selectinload(Plan.targets))
+    plans_by_family: dict[int, dict[int, _PlanTargets]] = {}
+    for row in await session.execute(
+        _PLAN_TARGETS.where(Plan.family_id.in_(family_ids), Plan.starts_on <= latest_day)
     ):
-        plans_by_family.setdefault(plan.family_id, []).append(plan)
-    answers: dict[tuple[int, date], dict[int, DiaryAnswer]] = {}
-    for answer in await session.scalars(
-        select(DiaryAnswer).where(
+        plans = plans_by_family.setdefault(row.family_id, {})
+        plan = plans.setdefault(row.plan_id, _PlanTargets(row.starts_on))
+        if row.id is not None:
+            plan.targets.append(_target_day(row))
+    answers: dict[tuple[int, date], dict[int, tuple[str, int | None]]] = {}
+    for family_id, day, target_id, answer, tries_succeeded in await session.execute(
+        select(
+            DiaryAnswer.family_id,
+            DiaryAnswer.local_date,
+            DiaryAnswer.target_id,
+            DiaryAnswer.answer,
+            DiaryAnswer.tries_succeeded,
+        ).where(
             DiaryAnswer.family_id.in_(family_ids),
             DiaryAnswer.local_date.in_({day for _, day, _ in wanted}),
         )
     ):
-        answers.setdefault((answer.family_id, answer.local_date), {})[answer.target_id] = answer
+        answers.setdefault((family_id, day), {})[target_id] = (answer, tries_succeeded)
     cards: dict[tuple[int, date], DayCard] = {}
     for family, day, today in wanted:
-        # The plan in force: the latest started on or before the day (newest wins a tie).
-        plan = next((p for p in plans_by_family.get(family.id, []) if p.starts_on <= day), None)
+        # The plan in force: the latest started on or before the day.
+        plans = plans_by_family.get(family.id, {}).values()
+        plan = next((p for p in plans if p.starts_on <= day), None)
         recorded = answers.get((family.id, day), {})
-        targets = [
-            _target_day(target, recorded.get(target.id))
-            for target in (plan.targets if plan else [])
-        ]
+        targets = []
+        for target in plan.targets if plan else []:
+            if (answer := recorded.get(target.target_id)) is not None:
+                target = replace(target, answer=answer[0], tries_succeeded=answer[1])
+            targets.append(target)
         cards[(family.id, day)] = DayCard(family.id, family.child_name, day, day == today, targets)
     return cards
 
 
-def _target_day(target: Target, recorded: DiaryAnswer | None) -> TargetDay:
+def _target_day(row: Row[Any]) -> TargetDay:
     return TargetDay(
-        target_id=target.id,
-        position=target.position,
-        title=target.title,
-        target_text=target.target_text,
-        criterion_text=target.criterion_text,
-        tries=target.criterion_tries,
-        steps=list(target.steps),
-        materials=list(target.materials),
-        tip=target.tip,
-        answer=recorded.answer if recorded else None,
-        tries_succeeded=recorded.tries_succeeded if recorded else None,
-        activity_id=target.activity_id,
+        target_id=row.id,
+        position=row.position,
+        title=row.title,
+        target_text=row.target_text,
+        criterion_text=row.criterion_text,
+        tries=row.criterion_tries,
+        steps=list(row.steps),
+        materials=list(row.materials),
+        tip=row.tip,
+        activity_id=row.activity_id,
     )
 
 
