@@ -176,8 +176,8 @@ async def queue_summaries(
     *,
     max_days: int,
 ) -> int:
-    """`queue_summary` for many at once, in the caller's transaction: about ten statements
-    however many there are. Returns how many were queued."""
+    """`queue_summary` for many at once (up to SUMMARY_BATCH), in the caller's transaction: about
+    ten statements however many there are. Returns how many were queued."""
     families = {
         family.id: family
         for family in await session.scalars(
@@ -206,7 +206,8 @@ async def queue_summaries(
         else {}
     )
     now = clock.now()
-    summarised = [families[family_id] for family_id in {due.family_id: None for due in dues}]
+    # A family is summarised once, however many of its summaries are due (two visits booked).
+    summarised = list({due.family_id: families[due.family_id] for due in dues}.values())
     period_ends = {family.id: local_date(now, family.timezone) for family in summarised}
     period_starts_of = await period_starts(
         session, summarised, period_ends=period_ends, before_utc=now, max_days=max_days
