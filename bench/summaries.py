@@ -55,7 +55,7 @@ def _worker(database_url: str, jobs: list[tuple[int, int]], start_at: float) -> 
 
 
 async def _work(database_url: str, jobs: list[tuple[int, int]], start_at: float) -> WorkerReport:
-    # Imported here: each worker process loads what the bot loads (matplotlib included).
+    # Imported here: each worker process loads what the bot loads (Pillow and its fonts included).
     from bot.delivery import chart_png
     from bot.models import OutboxMessage
     from bot.summaries import SUMMARY_BATCH
