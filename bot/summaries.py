@@ -84,8 +84,7 @@ class SummaryData:
 
     @property
     def days(self) -> list[date]:
-        count = (self.period_end - self.period_start).days + 1
-        return [self.period_start + timedelta(days=offset) for offset in range(count)]
+        return _days(self.period_start, self.period_end)
 
     @property
     def days_with_plan(self) -> int:
@@ -144,6 +143,15 @@ def criterion_met(target: Target, answers: list[DiaryAnswer]) -> bool:
             return True
         previous = day
     return False
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def _shown(in_force: dict[date, Plan | None]) -> list[Plan]:
+    """The plans in force on some day of the period, in the order they came in."""
+    return list(dict.fromkeys(plan for plan in in_force.values() if plan is not None))
 
 
 def _plan_in_force(plans: list[Plan], day: date) -> Plan | None:
@@ -249,20 +257,18 @@ async def build_summaries(
         .options(selectinload(Plan.targets))
     ):
         plans[plan.family_id].append(plan)
-    days_of: dict[int, list[date]] = {}
-    in_force_of: dict[int, dict[date, Plan | None]] = {}
-    shown_of: dict[int, list[Plan]] = {}
-    for family_id in ids:
-        start, end = periods[family_id]
-        days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
-        in_force = {day: _plan_in_force(plans[family_id], day) for day in days}
-        shown: list[Plan] = []
-        for plan in in_force.values():
-            if plan is not None and plan not in shown:
-                shown.append(plan)
-        days_of[family_id], in_force_of[family_id], shown_of[family_id] = days, in_force, shown
+    # Each day of each family's period, with the plan in force that day (None: no plan yet).
+    in_force_of = {
+        family_id: {
+            day: _plan_in_force(plans[family_id], day) for day in _days(*periods[family_id])
+        }
+        for family_id in ids
+    }
     target_ids = [
-        target.id for shown in shown_of.values() for plan in shown for target in plan.targets
+        target.id
+        for in_force in in_force_of.values()
+        for plan in _shown(in_force)
+        for target in plan.targets
     ]
     answers_of: dict[int, list[DiaryAnswer]] = {}
     for answer in await session.scalars(
@@ -318,9 +324,7 @@ async def build_summaries(
             family,
             library,
             period=periods[family.id],
-            days=days_of[family.id],
             in_force=in_force_of[family.id],
-            shown=shown_of[family.id],
             answers_of=answers_of,
             goals=goals,
             notes=notes_of[family.id],
@@ -335,15 +339,14 @@ def _summary(
     library: ActivityLibrary,
     *,
     period: tuple[date, date],
-    days: list[date],
     in_force: dict[date, Plan | None],
-    shown: list[Plan],
     answers_of: dict[int, list[DiaryAnswer]],
     goals: dict[int, str],
     notes: list[NoteQuote],
     unreachable: int,
 ) -> SummaryData:
     """One family's summary from what `build_summaries` read."""
+    days, shown = list(in_force), _shown(in_force)
     targets: list[TargetSummary] = []
     flags: list[Flag] = []
     for plan in shown:

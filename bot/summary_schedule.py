@@ -193,10 +193,11 @@ async def queue_summaries(
             )
         )
     }
-    dues = [due for due in dues if due.family_id in families and due.visitor_id in visitors]
-    if not dues:
+    # A family no longer there, or a visitor with no Telegram account linked: nothing to send.
+    queueable = [due for due in dues if due.family_id in families and due.visitor_id in visitors]
+    if not queueable:
         return 0
-    visit_ids = [due.visit_id for due in dues if due.visit_id is not None]
+    visit_ids = [due.visit_id for due in queueable if due.visit_id is not None]
     visits = (
         {
             visit.id: visit
@@ -207,7 +208,7 @@ async def queue_summaries(
     )
     now = clock.now()
     # A family is summarised once, however many of its summaries are due (two visits booked).
-    summarised = list({due.family_id: families[due.family_id] for due in dues}.values())
+    summarised = list({due.family_id: families[due.family_id] for due in queueable}.values())
     period_ends = {family.id: local_date(now, family.timezone) for family in summarised}
     period_starts_of = await period_starts(
         session, summarised, period_ends=period_ends, before_utc=now, max_days=max_days
@@ -234,12 +235,12 @@ async def queue_summaries(
                     "period_end": periods[due.family_id][1],
                     "created_at_utc": now,
                 }
-                for due in dues
+                for due in queueable
             ],
         )
     )
     messages = []
-    for due in dues:
+    for due in queueable:
         if due.key not in inserted:
             continue  # queued before
         visitor = visitors[due.visitor_id]

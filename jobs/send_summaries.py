@@ -44,14 +44,7 @@ async def queue_due_summaries(
         except UNAVAILABLE:
             raise  # the database itself: the next tick tries them all again
         except Exception:
-            # One summary that cannot be built must not hold up the others: each on its own.
-            for summary in batch:
-                try:
-                    queued += await _queue(services, [summary])
-                except UNAVAILABLE:
-                    raise
-                except Exception:
-                    log.exception("summary %s could not be built", summary.key)
+            queued += await _queue_one_by_one(services, batch)
     if queued:
         log.info("summary tick: %s queued", queued)
     return queued
@@ -67,6 +60,19 @@ async def _queue(services: Services, dues: list[DueSummary]) -> int:
             dues,
             max_days=services.settings.summary_max_days,
         )
+
+
+async def _queue_one_by_one(services: Services, batch: list[DueSummary]) -> int:
+    """After a batch failed: one summary that cannot be built must not hold up the others."""
+    queued = 0
+    for summary in batch:
+        try:
+            queued += await _queue(services, [summary])
+        except UNAVAILABLE:
+            raise
+        except Exception:
+            log.exception("summary %s could not be built", summary.key)
+    return queued
 
 
 async def tick(context: BotContext) -> None:
