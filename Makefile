@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 # The benchmark against the fake Bot API, on SQLite and PostgreSQL (bench/__main__.py says what
-# it measures; about 50 minutes on 2 CPUs). Options: make bench BENCH_ARGS="--scale 0.1 --db sqlite"
+# it measures; about 55 minutes on 2 CPUs). Options: make bench BENCH_ARGS="--scale 0.1 --db sqlite"
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

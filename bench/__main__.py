@@ -21,6 +21,11 @@ replies    5,000 parents, each with a reminder in their chat (sent with the limi
            answerCallbackQuery's arrival; (b) 2,000 parents tap "A little" at 200 a second:
            p50/p99. Every tap must be answered and its answer be in diary_answers.
            Targets: ≥ 300 updates/s (SQLite), p99 < 100 ms at 200/s.
+busy       10,000 families whose reminder falls in the same minute, as in fanout; while the
+           outbox sends them, parents who have their reminder tap "Yes", 5 a second for 60 s
+           (each parent once). Time from each tap's update to its answerCallbackQuery, and to
+           the card's edit; the reminders sent meanwhile (the outbox keeps its pace); 429s.
+           Target: every tap answered and recorded, p99 under a second.
 summaries  1,000 visitors with 10 families each, a fortnight of diary each: every summary built
            as the bot's summary tick does it (bot.summary_schedule.queue_summaries, in batches of
            bot.summaries.SUMMARY_BATCH: the summary rows, build_summaries, summary_messages,
@@ -31,13 +36,13 @@ memory     20,000 families enrolled, all their reminders due in the same minute:
            resident memory (VmHWM) after it has queued them all and sent for 30 s.
            Target: under 200 MB.
 
-Options: --db sqlite|postgres|both, --only fanout,replies,summaries,memory, --scale 0.1 (a tenth
-of every count, for a quick run; targets that depend on the count scale with it; `0.3,memory=1`
-sets one benchmark's scale on its own), --write (rewrite bench/RESULTS.md with this run) or
---append (add this run below the others there), --profile DIR (profile the bot process: py-spy
-if it is on PATH, every thread, summed up by `python -m bench.profile_summary DIR/NAME.txt`;
-otherwise cProfile of the event loop's thread, DIR/NAME.prof; the figures of a profiled run are
-not for the table), --keep (keep the temporary directories, with the bot's log).
+Options: --db sqlite|postgres|both, --only fanout,replies,busy,summaries,memory, --scale 0.1 (a
+tenth of every count, for a quick run; targets that depend on the count scale with it;
+`0.3,memory=1` sets one benchmark's scale on its own), --write (rewrite bench/RESULTS.md with
+this run) or --append (add this run below the others there), --profile DIR (profile the bot
+process: py-spy if it is on PATH, every thread, summed up by `python -m bench.profile_summary
+DIR/NAME.txt`; otherwise cProfile of the event loop's thread, DIR/NAME.prof; the figures of a
+profiled run are not for the table), --keep (keep the temporary directories, with the bot's log).
 """
 
 from __future__ import annotations
@@ -48,13 +53,14 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fanout, memory, replies, summaries
+from bench import busy, fanout, memory, replies, summaries
 from bench.common import Options, Row, log, parse_scale, table
 from bench.results import write_results
 
 BENCHMARKS = {
     "fanout": fanout.run,
     "replies": replies.run,
+    "busy": busy.run,
     "summaries": summaries.run,
     "memory": memory.run,
 }

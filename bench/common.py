@@ -21,19 +21,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 
 from bot.app import build_services
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.context import Services
 from bot.migrate import upgrade_to_head
-from bot.models import Carer, OutboxMessage
+from bot.models import Carer, DiaryAnswer, OutboxMessage
 from bot.outbox import reminder_key
 from tests.bot_process import BotProcess as TestsBotProcess
 from tests.bot_process import outbox_counts as outbox_counts_from
 from tests.bulk import Seeded, seed_families
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import FakeBotApi, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -415,6 +415,22 @@ async def open_stage(name: str, kind: str, options: Options, *, limits: bool = T
 
 
 # ----- reminders --------------------------------------------------------------------------
+
+
+def answer_button(message: SentMessage, code: str) -> str:
+    """The callback data of a day card's first answer button with this code (y, l, n or a
+    number of tries)."""
+    for _text, data in message.button_data():
+        if data and data.startswith("a1:") and data.rsplit(":", 1)[1] == code:
+            return data
+    raise AssertionError(f"no answer button {code!r} on {message!r}")
+
+
+async def answers_recorded(services: Services, answer: str) -> int:
+    """How many diary answers say `answer` (yes, a_little, not_today)."""
+    async with services.sessions() as session:
+        counted = select(func.count()).select_from(DiaryAnswer).where(DiaryAnswer.answer == answer)
+        return int(await session.scalar(counted) or 0)
 
 
 def london_now() -> datetime:

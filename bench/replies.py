@@ -8,13 +8,13 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-
 from bench.common import (
     BotProcess,
     CallScanner,
     Options,
     Row,
+    answer_button,
+    answers_recorded,
     log,
     make_due_now,
     median,
@@ -22,7 +22,6 @@ from bench.common import (
     percentile,
     scaled,
 )
-from bot.models import DiaryAnswer
 from tests.fake_bot_api import FakeBotApi, FakeUser, SentMessage
 
 PARENTS = 5_000
@@ -32,14 +31,6 @@ THROUGHPUT_TARGET = 300.0
 P99_TARGET_MS = 100.0
 # Setup only: the reminders go out with the limits off, as fast as the bot can send them.
 FAST_SEND = {"TELEGRAM_MESSAGES_PER_SECOND": "2000", "OUTBOX_MESSAGES_PER_SECOND": "2000"}
-
-
-def _button(message: SentMessage, code: str) -> str:
-    """The callback data of the first answer button with this code (y, l, n or a number)."""
-    for _text, data in message.button_data():
-        if data and data.startswith("a1:") and data.rsplit(":", 1)[1] == code:
-            return data
-    raise AssertionError(f"no answer button {code!r} on {message!r}")
 
 
 async def _reminders_in_chats(
@@ -125,16 +116,6 @@ async def _tap_all(
     return latencies, span, pushed, len(answered_at)
 
 
-async def _answers(services, answer: str) -> int:  # type: ignore[no-untyped-def]
-    async with services.sessions() as session:
-        return int(
-            await session.scalar(
-                select(func.count()).select_from(DiaryAnswer).where(DiaryAnswer.answer == answer)
-            )
-            or 0
-        )
-
-
 async def run(kind: str, options: Options) -> list[Row]:
     parents = scaled(PARENTS, options.scale)
     paced = min(parents, scaled(PACED_TAPS, options.scale))
@@ -157,23 +138,23 @@ async def run(kind: str, options: Options) -> list[Row]:
 
         log(f"replies/{kind}: {parents:,} taps, as fast as the fake can push them")
         users = [fake.user(user_id) for user_id in seeded.user_ids]
-        burst = [(u, reminders[u.id], _button(reminders[u.id], "y")) for u in users]
+        burst = [(u, reminders[u.id], answer_button(reminders[u.id], "y")) for u in users]
         latencies, span, pushed, answered = await _tap_all(
             fake, burst, bot, rate=None, within=parents / 20 + 60
         )
         await fake.wait_idle(timeout=300, quiet=1.0)  # the cards' edits too
-        recorded = await _answers(services, "yes")
+        recorded = await answers_recorded(services, "yes")
 
         log(f"replies/{kind}: {paced:,} taps at {PACED_RATE:g} a second")
         steady = []
         for user in users[:paced]:
             card = next(m for m in user.inbox() if m.message_id == reminders[user.id].message_id)
-            steady.append((user, card, _button(card, "l")))
+            steady.append((user, card, answer_button(card, "l")))
         paced_latencies, paced_span, paced_pushed, paced_answered = await _tap_all(
             fake, steady, bot, rate=PACED_RATE, within=paced / 20 + 60
         )
         await fake.wait_idle(timeout=300, quiet=1.0)
-        paced_recorded = await _answers(services, "a_little")
+        paced_recorded = await answers_recorded(services, "a_little")
         stats = await bot.stop()
         errors = [c for c in fake.errors if c.status != 429]
     finally:
