@@ -34,6 +34,10 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     carer_id: int | None = None
     family_id: int | None = None
+    # The family as `handlers.access` read it for this update, outside any handler's session:
+    # for a handler that only reads it (its zone, the child's name), one query fewer. A handler
+    # that changes the family takes it into its session with `family()`.
+    family_as_read: Family | None = None
     # Consented but no reminder time yet: typed text is taken as the time.
     choosing_first_time: bool = False
     # A home visitor or manager: the staff conversations take the update.

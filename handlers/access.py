@@ -78,6 +78,7 @@ async def identify(update: Update, context: BotContext) -> None:
         if at_home is not None:
             carer = at_home.carer
             context.carer_id, context.family_id = carer.id, carer.family_id
+            context.family_as_read = at_home.family
             context.language = carer.language
             if carer.unreachable_at_utc is not None and (message or update.callback_query):
                 # They are talking to us again, so they unblocked the bot.

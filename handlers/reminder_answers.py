@@ -26,7 +26,7 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     tap = callbacks.parse_answer(query.data)
-    assert context.carer_id is not None and context.family_id is not None
+    assert context.carer_id is not None and context.family_as_read is not None
     async with context.db() as session:
         if tap is None:
             answered = Answered(AnswerOutcome.INVALID)
@@ -35,7 +35,8 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
                 session,
                 context.clock,
                 carer_id=context.carer_id,
-                family=await context.family(session),
+                # A tap is the commonest update: the family is not read a second time.
+                family=context.family_as_read,
                 target_id=tap.target_id,
                 day=tap.day,
                 code=tap.code,
