@@ -34,11 +34,19 @@ def make_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
-def insert_or_merge(session: AsyncSession, table: Any) -> Any:
-    """An INSERT with ON CONFLICT for the session's database (PostgreSQL or SQLite): the two
-    dialects spell it the same way, but through their own `insert`."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+def dialect_name(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def insert_for(dialect: str, table: Any) -> Any:
+    """An INSERT that can take ON CONFLICT, for PostgreSQL or SQLite: the two dialects spell it
+    the same way, but through their own `insert`."""
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def insert_or_merge(session: AsyncSession, table: Any) -> Any:
+    """`insert_for` the session's database."""
+    return insert_for(dialect_name(session), table)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

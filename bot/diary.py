@@ -11,7 +11,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local_date
-from bot.db import insert_or_merge
+from bot.db import dialect_name, insert_for
 from bot.models import Carer, DiaryAnswer, DiaryNote, Family, Plan, Target
 from bot.plans import plan_on
 
@@ -231,15 +231,7 @@ async def record_answer(
         "answered_by_carer_id": carer_id,
         "answered_at_utc": clock.now(),
     }
-    # Two carers may tap at the same moment: the later tap wins, and neither fails.
-    statement = insert_or_merge(session, DiaryAnswer).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["target_id", "local_date"],
-        set_={
-            key: statement.excluded[key] for key in values if key not in ("target_id", "local_date")
-        },
-    )
-    await session.execute(statement)
+    await session.execute(_UPSERT_ANSWER[dialect_name(session)], values)
     targets = [
         replace(target, answer=answer, tries_succeeded=tries_succeeded)
         if target is tapped
@@ -247,6 +239,30 @@ async def record_answer(
         for target in card.targets
     ]
     return Answered(AnswerOutcome.SAVED, replace(card, targets=targets))
+
+
+# What a later tap on the same target and day replaces.
+_ANSWER_CHANGES = (
+    "family_id",
+    "answer",
+    "tries_succeeded",
+    "answered_by_carer_id",
+    "answered_at_utc",
+)
+
+
+def _answer_upsert(dialect: str) -> Any:
+    statement = insert_for(dialect, DiaryAnswer)
+    # Two carers may tap at the same moment: the later tap wins, and neither fails.
+    return statement.on_conflict_do_update(
+        index_elements=["target_id", "local_date"],
+        set_={key: statement.excluded[key] for key in _ANSWER_CHANGES},
+    )
+
+
+# Built once for each database rather than at every tap, where building it (and working out its
+# cache key) showed in a tap's profile.
+_UPSERT_ANSWER = {dialect: _answer_upsert(dialect) for dialect in ("sqlite", "postgresql")}
 
 
 async def _refusal(

@@ -1,0 +1,65 @@
+"""Recording a tap: one answer a target a day, whoever taps, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.clock import as_utc
+from bot.diary import AnswerOutcome, record_answer, today_for
+from bot.models import Carer, DiaryAnswer, Family, Target
+from tests.factories import enrolled_carer
+
+
+async def test_two_carers_tapping_the_same_target_keep_the_later_answer(services, clock):
+    first = await enrolled_carer(services, clock, activities=["com-point-to-toy"])
+    async with services.sessions.begin() as session:
+        second = Carer(
+            family_id=first.family_id,
+            telegram_user_id=1002,
+            chat_id=1002,
+            enrolled_at_utc=clock.now(),
+            reminder_days="daily",
+            paused=False,
+        )
+        session.add(second)
+        await session.flush()
+        second_id = second.id
+        target_id = await session.scalar(select(Target.id))
+        family = await session.get(Family, first.family_id)
+    assert family is not None and target_id is not None
+    day = today_for(family, clock)
+
+    async with services.sessions.begin() as session:
+        answered = await record_answer(
+            session, clock, carer_id=first.id, family=family, target_id=target_id, day=day, code="5"
+        )
+    assert answered.outcome is AnswerOutcome.SAVED
+    clock.advance(minutes=3)
+    async with services.sessions.begin() as session:
+        answered = await record_answer(
+            session,
+            clock,
+            carer_id=second_id,
+            family=family,
+            target_id=target_id,
+            day=day,
+            code="2",
+        )
+    assert answered.outcome is AnswerOutcome.SAVED
+    assert answered.card is not None
+    assert [(t.answer, t.tries_succeeded) for t in answered.card.targets] == [("tries", 2)]
+
+    async with services.sessions() as session:
+        rows = list(await session.scalars(select(DiaryAnswer)))
+    assert [
+        (
+            row.family_id,
+            row.target_id,
+            row.local_date,
+            row.answer,
+            row.tries_succeeded,
+            row.answered_by_carer_id,
+            as_utc(row.answered_at_utc),
+        )
+        for row in rows
+    ] == [(family.id, target_id, day, "tries", 2, second_id, clock.now())]
