@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, UnknownTimeZone, as_utc, checked_timezone
@@ -192,18 +192,21 @@ class CarerAtHome:
     staff_id: int | None
 
 
+# Built once, with a parameter: every update a parent sends starts with it.
+_CARER_AT_HOME = (
+    select(Carer, Family, ChatState, Staff.id)
+    .join(Family, Family.id == Carer.family_id)
+    .outerjoin(ChatState, ChatState.telegram_user_id == Carer.telegram_user_id)
+    .outerjoin(Staff, Staff.telegram_user_id == Carer.telegram_user_id)
+    .where(Carer.telegram_user_id == bindparam("telegram_user_id"))
+)
+
+
 async def find_carer_at_home(session: AsyncSession, telegram_user_id: int) -> CarerAtHome | None:
     """A carer with their family and any open question, and whether they are also staff, in one
     query: every update a parent sends starts here."""
-    row = (
-        await session.execute(
-            select(Carer, Family, ChatState, Staff.id)
-            .join(Family, Family.id == Carer.family_id)
-            .outerjoin(ChatState, ChatState.telegram_user_id == Carer.telegram_user_id)
-            .outerjoin(Staff, Staff.telegram_user_id == Carer.telegram_user_id)
-            .where(Carer.telegram_user_id == telegram_user_id)
-        )
-    ).first()
+    result = await session.execute(_CARER_AT_HOME, {"telegram_user_id": telegram_user_id})
+    row = result.first()
     return CarerAtHome(*row) if row is not None else None
 
 
