@@ -86,6 +86,10 @@ async def run(kind: str, options: Options) -> list[Row]:
             if wait > 0:
                 await asyncio.sleep(wait)
             calls.scan()
+            while index >= len(calls.reached):  # more taps than reminders yet: wait for one
+                bot.check_alive()
+                await asyncio.sleep(0.05)
+                calls.scan()
             user = fake.user(calls.reached[index])
             reminder = user.last()
             assert reminder is not None
