@@ -205,6 +205,30 @@ class Answered:
     card: DayCard | None = None
 
 
+# What a later tap on the same target and day replaces.
+_ANSWER_CHANGES = (
+    "family_id",
+    "answer",
+    "tries_succeeded",
+    "answered_by_carer_id",
+    "answered_at_utc",
+)
+
+
+def _answer_upsert(dialect: str) -> Any:
+    statement = insert_for(dialect, DiaryAnswer)
+    # Two carers may tap at the same moment: the later tap wins, and neither fails.
+    return statement.on_conflict_do_update(
+        index_elements=["target_id", "local_date"],
+        set_={key: statement.excluded[key] for key in _ANSWER_CHANGES},
+    )
+
+
+# Built once for each database rather than at every tap, where building it (and working out its
+# cache key) showed in a tap's profile.
+_UPSERT_ANSWER = {dialect: _answer_upsert(dialect) for dialect in ("sqlite", "postgresql")}
+
+
 async def record_answer(
     session: AsyncSession,
     clock: Clock,
@@ -247,30 +271,6 @@ async def record_answer(
         for target in card.targets
     ]
     return Answered(AnswerOutcome.SAVED, replace(card, targets=targets))
-
-
-# What a later tap on the same target and day replaces.
-_ANSWER_CHANGES = (
-    "family_id",
-    "answer",
-    "tries_succeeded",
-    "answered_by_carer_id",
-    "answered_at_utc",
-)
-
-
-def _answer_upsert(dialect: str) -> Any:
-    statement = insert_for(dialect, DiaryAnswer)
-    # Two carers may tap at the same moment: the later tap wins, and neither fails.
-    return statement.on_conflict_do_update(
-        index_elements=["target_id", "local_date"],
-        set_={key: statement.excluded[key] for key in _ANSWER_CHANGES},
-    )
-
-
-# Built once for each database rather than at every tap, where building it (and working out its
-# cache key) showed in a tap's profile.
-_UPSERT_ANSWER = {dialect: _answer_upsert(dialect) for dialect in ("sqlite", "postgresql")}
 
 
 async def _refusal(
