@@ -17,6 +17,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.migrate import upgrade_to_head
 from bot.rate_limit import TelegramLimits
+from bot.telegram_bot import PortageBot
 from bot.telegram_http import AiohttpRequest
 from bot.texts import CONTENT_DIR, Texts
 from bot.updates import PerChatUpdateProcessor
@@ -133,27 +134,26 @@ def build_application(
     token = require_token(settings)
     logs.keep_payloads_out_of_logs()
     services = build_services(settings, clock or SystemClock())
+    bot = PortageBot(
+        token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=file_url_for(settings.telegram_api_base_url),
+        # The outbox sends several messages at once; replies must not queue behind them.
+        request=request or AiohttpRequest(connection_pool_size=32, pool_timeout=10),
+        get_updates_request=request or AiohttpRequest(),
+        rate_limiter=(
+            rate_limiter or TelegramLimits(overall_per_second=settings.telegram_messages_per_second)
+        ),
+    )
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
-        .token(token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(file_url_for(settings.telegram_api_base_url))
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
-        .rate_limiter(
-            rate_limiter or TelegramLimits(overall_per_second=settings.telegram_messages_per_second)
-        )
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        # The outbox sends several messages at once; replies must not queue behind them.
-        builder = builder.request(
-            AiohttpRequest(connection_pool_size=32, pool_timeout=10)
-        ).get_updates_request(AiohttpRequest())
     application: BotApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
     application.bot_data["outbox_sender"] = send_outbox.OutboxSender(services, application.bot)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.e2e.helpers import choose_language
+from tests.e2e.helpers import choose_language, join
+
+TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
 async def test_a_parent_joins_practises_and_keeps_a_diary(bot, fake, clock):
@@ -90,3 +92,30 @@ async def test_a_parent_joins_practises_and_keeps_a_diary(bot, fake, clock):
         ("photo", "Stacking <cups>", "photo-file-1", None),
         ("voice", None, "voice-file-1", None),
     ]
+
+
+async def test_a_tap_answered_too_late_for_telegram_is_still_saved_and_shown(bot, fake, clock):
+    family_id = await bot.new_family("Sam")
+    await bot.set_plan(family_id, ["com-point-to-toy", "cog-stack-blocks"])
+    parent = fake.user(user_id=1001, first_name="Ana")
+    await join(bot, parent, await bot.invite(family_id))
+    clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))
+    await bot.tick()
+    reminder = await parent.wait_for(lambda m: "Here is today’s practice" in m.plain)
+    messages_before = len(parent.inbox())
+
+    # The bot comes to the tap only after Telegram has stopped taking an answer to it (a
+    # restart, a busy minute): the parent's app has already stopped its spinner.
+    fake.fail_next("answerCallbackQuery", 400, TOO_OLD)
+    await parent.tap(reminder, button_text="4/5")
+    edited = await parent.wait_for(
+        lambda m: m.message_id == reminder.message_id and "Saved: 4 of 5 tries worked" in m.plain
+    )
+    assert "✓ 4/5" in [text for text, _ in edited.button_data()]
+    assert (await bot.diary_of(family_id)).answers == {
+        ("Point to a toy", "2026-11-23"): ("tries", 4)
+    }
+    assert fake.callback_queries[-1].answer is None
+    # Saved and shown, so no "something went wrong" after it.
+    await fake.wait_idle(timeout=5, quiet=0.3)
+    assert len(parent.inbox()) == messages_before
