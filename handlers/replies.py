@@ -9,6 +9,15 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 
+# Telegram's answers when the tapped message went between the tap and the edit (the person
+# deleted it) or can no longer be edited.
+_GONE = ("message to edit not found", "message can't be edited")
+
+
+def _gone(error: BadRequest) -> bool:
+    reason = error.message.lower()
+    return any(gone in reason for gone in _GONE)
+
 
 def _can_edit(query: CallbackQuery) -> bool:
     # PTB parses an inaccessible message (Telegram sends date 0) as a Message or an
@@ -30,11 +39,13 @@ async def show(
     if _can_edit(query):
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            return
         except BadRequest as error:
             # The same tap twice leaves the message as it was; Telegram calls that an error.
-            if "not modified" not in str(error).lower():
+            if "not modified" in error.message.lower():
+                return
+            if not _gone(error):
                 raise
-        return
     if send_if_gone:
         await query.get_bot().send_message(
             _chat_id(query), text, parse_mode=ParseMode.HTML, reply_markup=markup
@@ -50,7 +61,12 @@ async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
 
 async def remove_buttons(query: CallbackQuery) -> None:
     if _can_edit(query) and query.message.reply_markup is not None:
-        await query.edit_message_reply_markup(reply_markup=None)
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as error:
+            # A message that has gone has no buttons left to take away.
+            if not _gone(error):
+                raise
 
 
 def send_soon(context: BotContext) -> None:

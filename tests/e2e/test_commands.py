@@ -134,6 +134,19 @@ async def test_pause_for_a_week_then_reminders_come_back_by_themselves(bot, fake
     assert await _reminder_count_over_days(bot, clock, parent, [30]) == 1
 
 
+async def test_a_pause_chosen_on_a_message_deleted_meanwhile_is_confirmed_anew(bot, fake):
+    _, parent = await _joined(bot, fake)
+    await parent.send("/pause")
+    options = await parent.wait_for(lambda m: "How long should I pause" in m.plain)
+    # The parent taps, then deletes the message before the bot can turn it into the answer.
+    fake.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    await parent.tap(options, button_text="1 week")
+    paused = await parent.wait_for(lambda m: "paused until" in m.plain)
+    assert paused.message_id != options.message_id
+    assert "Monday 30 November" in paused.plain
+    assert not any("went wrong" in message.plain for message in parent.inbox())
+
+
 async def test_pause_until_a_typed_date_and_resume_early(bot, fake, clock):
     _, parent = await _joined(bot, fake)
     await parent.send("/pause")
