@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks, events
 from bot.announcement_messages import rsvp_keyboard
 from bot.context import BotApplication, BotContext
 from bot.events import RsvpOutcome
-from handlers import CONVERSATION_GROUP
+from handlers import CONVERSATION_GROUP, replies
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +33,7 @@ async def rsvp_tapped(update: Update, context: BotContext) -> None:
         return
     log.info("family %s answered event %s", context.family_id, announcement_id)
     await query.answer(context.texts.label(f"rsvp_saved_{choice}"))
-    message = query.message
-    if isinstance(message, Message) and message.is_accessible:
-        try:
-            await query.edit_message_reply_markup(
-                rsvp_keyboard(context.texts, announcement_id, choice)
-            )
-        except BadRequest as error:
-            # The same answer tapped twice leaves the buttons as they were.
-            if "not modified" not in str(error).lower():
-                raise
+    await replies.show_buttons(query, rsvp_keyboard(context.texts, announcement_id, choice))
 
 
 def register(app: BotApplication) -> None:

@@ -19,6 +19,11 @@ def _gone(error: BadRequest) -> bool:
     return any(gone in reason for gone in _GONE)
 
 
+def _not_modified(error: BadRequest) -> bool:
+    # The same tap twice leaves the message as it was; Telegram calls that an error.
+    return "not modified" in error.message.lower()
+
+
 def _can_edit(query: CallbackQuery) -> bool:
     # PTB parses an inaccessible message (Telegram sends date 0) as a Message or an
     # InaccessibleMessage depending on version; is_accessible tells either way.
@@ -41,8 +46,7 @@ async def show(
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
             return
         except BadRequest as error:
-            # The same tap twice leaves the message as it was; Telegram calls that an error.
-            if "not modified" in error.message.lower():
+            if _not_modified(error):
                 return
             if not _gone(error):
                 raise
@@ -59,14 +63,20 @@ async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     )
 
 
+async def show_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Change only the tapped message's buttons. A message that has gone keeps none to change."""
+    if not _can_edit(query):
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest as error:
+        if not (_not_modified(error) or _gone(error)):
+            raise
+
+
 async def remove_buttons(query: CallbackQuery) -> None:
     if _can_edit(query) and query.message.reply_markup is not None:
-        try:
-            await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest as error:
-            # A message that has gone has no buttons left to take away.
-            if not _gone(error):
-                raise
+        await show_buttons(query, None)
 
 
 def send_soon(context: BotContext) -> None:
