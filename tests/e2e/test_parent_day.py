@@ -94,7 +94,8 @@ async def test_a_parent_joins_practises_and_keeps_a_diary(bot, fake, clock):
     ]
 
 
-async def test_a_tap_answered_too_late_for_telegram_is_still_saved_and_shown(bot, fake, clock):
+async def _joined_with_todays_reminder(bot, fake, clock):
+    """A parent who joined (18:30, every day) and has Monday 23 November's reminder."""
     family_id = await bot.new_family("Sam")
     await bot.set_plan(family_id, ["com-point-to-toy", "cog-stack-blocks"])
     parent = fake.user(user_id=1001, first_name="Ana")
@@ -102,6 +103,11 @@ async def test_a_tap_answered_too_late_for_telegram_is_still_saved_and_shown(bot
     clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))
     await bot.tick()
     reminder = await parent.wait_for(lambda m: "Here is today’s practice" in m.plain)
+    return family_id, parent, reminder
+
+
+async def test_a_tap_answered_too_late_for_telegram_is_still_saved_and_shown(bot, fake, clock):
+    family_id, parent, reminder = await _joined_with_todays_reminder(bot, fake, clock)
     messages_before = len(parent.inbox())
 
     # The bot comes to the tap only after Telegram has stopped taking an answer to it (a
@@ -123,20 +129,15 @@ async def test_a_tap_answered_too_late_for_telegram_is_still_saved_and_shown(bot
 
 
 async def test_a_card_deleted_before_its_tap_is_answered_still_keeps_the_answer(bot, fake, clock):
-    family_id = await bot.new_family("Sam")
-    await bot.set_plan(family_id, ["com-point-to-toy", "cog-stack-blocks"])
-    parent = fake.user(user_id=1001, first_name="Ana")
-    await join(bot, parent, await bot.invite(family_id))
-    clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))
-    await bot.tick()
-    reminder = await parent.wait_for(lambda m: "Here is today’s practice" in m.plain)
+    family_id, parent, reminder = await _joined_with_todays_reminder(bot, fake, clock)
     messages_before = len(parent.inbox())
 
     # The parent taps, then deletes the card before the bot can update it.
     fake.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
     tap = await parent.tap(reminder, button_text="4/5")
     assert (await parent.wait_for_answer(tap))["text"] == "Saved. Thank you!"
-    # Longer than a chat's one-message-a-second pacing, so a message held by it would show.
+    # Waiting longer than a chat's one-message-a-second pacing, so a message held back by it
+    # would show.
     await fake.wait_idle(timeout=5, quiet=1.5)
     assert (await bot.diary_of(family_id)).answers == {
         ("Point to a toy", "2026-11-23"): ("tries", 4)
