@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram.error import TelegramError
@@ -196,7 +197,7 @@ async def _post_init(application: BotApplication) -> None:
         )
         for name, job, interval, first in schedule:
             application.job_queue.run_repeating(job, interval=interval, first=first, name=name)
-    log.info("bot ready")
+    log.info("bot ready (event loop: %s)", type(asyncio.get_running_loop()).__module__)
 
 
 async def _post_shutdown(application: BotApplication) -> None:

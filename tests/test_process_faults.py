@@ -111,7 +111,7 @@ async def test_sigterm_mid_fan_out_stops_cleanly_and_loses_nothing(
     services, fake, database_url, tmp_path
 ):
     families = await _families_due_now(services, fake, 300)
-    bot = _bot(fake, database_url, tmp_path)
+    bot = _bot(fake, database_url, tmp_path, log_level="INFO")
     await bot.start()
     try:
         await wait_for(
@@ -119,6 +119,8 @@ async def test_sigterm_mid_fan_out_stops_cleanly_and_loses_nothing(
             within=60,
             what="60 reminders before SIGTERM",
         )
+        # The stop is uvloop's signal handling: `portage-bot run` runs on it.
+        assert "bot ready (event loop: uvloop)" in bot.output()
         assert await bot.terminate(within=15) == 0, bot.output()
         counts = await outbox_counts(services)
         # Finished or handed back: nothing left claimed by a process that is gone.

@@ -272,6 +272,7 @@ async def test_run_webhook_serves_updates_and_stops_cleanly_on_sigterm(
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             health = await _wait_until_healthy(http, bot)
+            assert "bot ready (event loop: uvloop)" in bot.output()
             assert health.json() == {
                 "status": "ok",
                 "database": "ok",
