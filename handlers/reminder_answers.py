@@ -42,10 +42,11 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
                 code=tap.code,
             )
     outcome = answered.outcome
-    rendered = cards.day_card(context.texts, answered.card) if answered.card else None
     log.info("carer %s answer tap: %s", context.carer_id, outcome.value)
+    # The parent's spinner stops first; the card is drawn after.
     await query.answer(context.texts.label(_OUTCOME_LABELS[outcome]))
-    if rendered is not None:
+    if answered.card is not None:
+        rendered = cards.day_card(context.texts, answered.card)
         # If the card can no longer be seen, the answer is saved and said; no new card.
         await replies.show(query, rendered.text, rendered.markup, send_if_gone=False)
 
