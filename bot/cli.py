@@ -139,8 +139,9 @@ def run(
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """The bot's event loop: uvloop where it is installed (not on Windows), asyncio's own
-    otherwise. The bot is mostly hand-offs (HTTP answers, database threads, timers), and on
-    uvloop a tap took about a quarter less CPU (bench/RESULTS.md)."""
+    otherwise. The bot is mostly hand-offs (HTTP answers, SQLite's worker threads, timers), and
+    on uvloop a tap on SQLite took about 30% less CPU; on PostgreSQL, the same
+    (bench/RESULTS.md)."""
     try:
         import uvloop
     except ImportError:
