@@ -6,6 +6,7 @@ database where they can and run independent commands side by side.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.activities import Area, load_library
+from bot.cli import new_event_loop
 from bot.texts import CONTENT_DIR
 
 _SCRIPT = Path(sys.executable).with_name("portage-bot")
@@ -614,3 +616,21 @@ def test_a_family_is_exported_then_erased_and_the_audit_log_shows_both(tmp_path:
     assert "Sam" not in log.out
     assert cli(tmp_path, "audit", "--refused").out == "No audit entries match.\n"
     assert_one_line_error(cli(tmp_path, "audit", "--since", "last week"))
+
+
+def test_the_bot_runs_on_uvloop_where_installed_and_on_asyncio_without_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loop = new_event_loop()
+    try:
+        assert type(loop).__module__ == "uvloop"
+    finally:
+        loop.close()
+    # As on Windows, where uvloop is not installed: asyncio's own loop, no error.
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    loop = new_event_loop()
+    try:
+        assert isinstance(loop, asyncio.BaseEventLoop)
+        assert type(loop).__module__.startswith("asyncio")
+    finally:
+        loop.close()
