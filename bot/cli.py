@@ -140,7 +140,7 @@ def run(
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """The bot's event loop: uvloop where it is installed (not on Windows), asyncio's own
     otherwise. The bot is mostly hand-offs (HTTP answers, SQLite's worker threads, timers), and
-    on uvloop a tap on SQLite took about 30% less CPU; on PostgreSQL, the same
+    on uvloop a tap on SQLite took about 30% less CPU; on PostgreSQL it made no difference
     (bench/RESULTS.md)."""
     try:
         import uvloop

@@ -1,10 +1,14 @@
-"""The bot's ExtBot: PTB's, with one Telegram answer taken for what it means.
+"""The bot's ExtBot: PTB's, with Telegram answers that are not failures taken for what they mean.
 
 A tap's callback query can be answered only for a while. Past it (the bot was restarting, or
 busy) Telegram answers 400 "query is too old", and the parent's app has already stopped its
 spinner: there is nothing left to answer, but the tap itself still counts. The handler goes on
 (saving the answer, updating the card) instead of failing and telling the parent that something
 went wrong.
+
+An edit can be refused the same way: "not modified" (the message already says that) and "message
+to edit not found" / "message can't be edited" (the person deleted it meanwhile). Whoever edits,
+a handler or a job, reads those answers with the two functions below.
 """
 
 from __future__ import annotations
@@ -18,6 +22,20 @@ from telegram.ext import ExtBot
 log = logging.getLogger(__name__)
 
 QUERY_TOO_OLD = "query is too old"
+# Telegram's answers when the message went between the tap and the edit (the person deleted it)
+# or can no longer be edited.
+_MESSAGE_GONE = ("message to edit not found", "message can't be edited")
+
+
+def edit_not_modified(error: BadRequest) -> bool:
+    """The edit would leave the message as it was; Telegram calls that an error."""
+    return "not modified" in error.message.lower()
+
+
+def edited_message_gone(error: BadRequest) -> bool:
+    """The message to edit is no longer there to edit."""
+    reason = error.message.lower()
+    return any(gone in reason for gone in _MESSAGE_GONE)
 
 
 class PortageBot(ExtBot[Any]):

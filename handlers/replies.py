@@ -8,20 +8,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-
-# Telegram's answers when the tapped message went between the tap and the edit (the person
-# deleted it) or can no longer be edited.
-_GONE = ("message to edit not found", "message can't be edited")
-
-
-def _gone(error: BadRequest) -> bool:
-    reason = error.message.lower()
-    return any(gone in reason for gone in _GONE)
-
-
-def _not_modified(error: BadRequest) -> bool:
-    # The same tap twice leaves the message as it was; Telegram calls that an error.
-    return "not modified" in error.message.lower()
+from bot.telegram_bot import edit_not_modified, edited_message_gone
 
 
 def _can_edit(query: CallbackQuery) -> bool:
@@ -46,9 +33,10 @@ async def show(
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
             return
         except BadRequest as error:
-            if _not_modified(error):
+            # The same tap twice leaves the message as it was.
+            if edit_not_modified(error):
                 return
-            if not _gone(error):
+            if not edited_message_gone(error):
                 raise
     if send_if_gone:
         await query.get_bot().send_message(
@@ -70,7 +58,7 @@ async def show_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None
     try:
         await query.edit_message_reply_markup(reply_markup=markup)
     except BadRequest as error:
-        if not (_not_modified(error) or _gone(error)):
+        if not (edit_not_modified(error) or edited_message_gone(error)):
             raise
 
 

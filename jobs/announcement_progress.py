@@ -16,6 +16,7 @@ from bot import announcements
 from bot.announcement_messages import progress_markup, progress_text
 from bot.context import BotContext, Services
 from bot.models import Announcement
+from bot.telegram_bot import edit_not_modified
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ async def update_progress(services: Services, bot: Bot) -> int:
             )
         except BadRequest as error:
             # "Not modified": another instance showed the same counts first.
-            if "not modified" not in str(error).lower():
+            if not edit_not_modified(error):
                 log.warning("announcement %s: progress not shown: %s", announcement_id, error)
         except TelegramError as error:
             # Shown next time; the sending itself does not depend on it.

@@ -7,8 +7,15 @@ from datetime import time
 
 from bot.enrolment import PRIVACY_NOTICE_VERSION, create_family
 from bot.models import Carer
-from tests.fake_bot_api import FakeUser, SentMessage
+from tests.fake_bot_api import FakeBotApi, FakeUser, SentMessage
 from tests.harness import BotHarness
+
+
+async def settle_past_chat_pacing(fake: FakeBotApi) -> None:
+    """Wait until the bot has been quiet for longer than a chat's one-message-a-second pacing,
+    so a message that pacing held back (a "something went wrong", say) has arrived by now. The
+    pacing runs on the wall clock, so this waits in real time."""
+    await fake.wait_idle(timeout=5, quiet=1.5)
 
 
 async def join(

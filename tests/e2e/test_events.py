@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.e2e.helpers import enrolled_families, make_group, sign_in, write_announcement
+from tests.e2e.helpers import (
+    enrolled_families,
+    make_group,
+    settle_past_chat_pacing,
+    sign_in,
+    write_announcement,
+)
 
 GROUP = "Monday drop-in, Coalville"
 NEWS = "Drop-in with stories and songs."
@@ -129,8 +135,7 @@ async def test_an_answer_on_news_deleted_meanwhile_still_counts(bot, fake):
     fake.fail_next("editMessageReplyMarkup", 400, "Bad Request: message to edit not found")
     answer = await undecided.wait_for_answer(await undecided.tap(news, button_text="👍 I’ll come"))
     assert answer["text"] == "Thank you! See you there."
-    # Nothing "went wrong" (waiting longer than a chat's one-a-second pacing, so a message held
-    # back by it would show), and the manager counts them in.
-    await fake.wait_idle(timeout=5, quiet=1.5)
+    # Nothing "went wrong", and the manager counts them in.
+    await settle_past_chat_pacing(fake)
     assert len(undecided.inbox()) == messages_before
     await _open_details(manager, coming=2)

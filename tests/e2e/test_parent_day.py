@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.e2e.helpers import choose_language, join
+from tests.e2e.helpers import choose_language, join, settle_past_chat_pacing
 
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
@@ -122,9 +122,8 @@ async def test_a_tap_answered_too_late_for_telegram_is_still_saved_and_shown(bot
         ("Point to a toy", "2026-11-23"): ("tries", 4)
     }
     assert fake.callback_queries[-1].answer is None
-    # Saved and shown, so no "something went wrong" after it (waiting longer than a chat's
-    # one-message-a-second pacing, so a message held back by it would show).
-    await fake.wait_idle(timeout=5, quiet=1.5)
+    # Saved and shown, so no "something went wrong" after it.
+    await settle_past_chat_pacing(fake)
     assert len(parent.inbox()) == messages_before
 
 
@@ -136,9 +135,7 @@ async def test_a_card_deleted_before_its_tap_is_answered_still_keeps_the_answer(
     fake.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
     tap = await parent.tap(reminder, button_text="4/5")
     assert (await parent.wait_for_answer(tap))["text"] == "Saved. Thank you!"
-    # Waiting longer than a chat's one-message-a-second pacing, so a message held back by it
-    # would show.
-    await fake.wait_idle(timeout=5, quiet=1.5)
+    await settle_past_chat_pacing(fake)
     assert (await bot.diary_of(family_id)).answers == {
         ("Point to a toy", "2026-11-23"): ("tries", 4)
     }
