@@ -1,13 +1,13 @@
 """The benchmark: `make bench` (or `.venv/bin/python -m bench`), one table at the end.
 
-Everything runs against the project's fake Bot API (tests/fake_bot_api) with Telegram's limits
-on (30 messages a second overall, 1 a second per chat, no bursts), on SQLite (a fresh file in a
+Everything runs against the project's fake Bot API (tests/fake_bot_api) with Telegram's limits on
+(30 messages a second overall, 1 a second per chat, no bursts), on SQLite (a fresh file in a
 temporary directory) and on PostgreSQL (a database `portage_bench` on 127.0.0.1:5432, user
 postgres, emptied first; never the test suite's `test`). The bot under measurement is a real
-separate process, `.venv/bin/portage-bot run` (TICK_SECONDS=1, LOG_LEVEL=WARNING), on the real
-clock; the benchmark seeds its database directly (tests/bulk.py; families enrolled with a
-fortnight of reminders already sent, as in a service that has been running) and reads the bot's
-CPU time and peak memory from /proc.
+separate process, `.venv/bin/portage-bot run` (TICK_SECONDS=30 as in production,
+LOG_LEVEL=WARNING), on the real clock; the benchmark seeds its database directly (tests/bulk.py;
+families enrolled with a fortnight of reminders already sent, as in a service that has been
+running) and reads the bot's CPU time and peak memory from /proc.
 
 fanout     10,000 families whose reminder falls in the same minute. Time from that minute to the
            last reminder delivered, against the minimum 10,000 / 30 s; the rate as a share of

@@ -293,7 +293,8 @@ class BotProcess(TestsBotProcess):
             fake,
             database_url,
             workdir.path,
-            tick_seconds=os.environ.get("BENCH_TICK_SECONDS", "1"),
+            # Production's tick: ticks fall on hh:mm:00 and :30, so reminders start at their minute.
+            tick_seconds=os.environ.get("BENCH_TICK_SECONDS", "30"),
             pythonunbuffered="1",
             **(extra_env or {}),
         )

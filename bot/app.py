@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
@@ -102,6 +103,18 @@ HANDLER_MODULES = (
 )
 
 OUTBOX_DRAIN_SECONDS = 1.0
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def next_tick_at(after: datetime, every_seconds: float, offset_seconds: float) -> datetime:
+    """The first moment from `after` on that is a whole multiple of `every_seconds` of the Unix
+    clock plus `offset_seconds`: with 30 s ticks, hh:mm:00 and hh:mm:30 (plus the offset)."""
+    step = round(every_seconds * 1_000_000)
+    offset = round(offset_seconds * 1_000_000)
+    since_epoch = after - EPOCH
+    microseconds = since_epoch // timedelta(microseconds=1)
+    boundary = -(-(microseconds - offset) // step) * step + offset
+    return EPOCH + timedelta(microseconds=boundary)
 
 
 def file_url_for(base_url: str) -> str:
@@ -179,13 +192,25 @@ async def _post_init(application: BotApplication) -> None:
         log.warning("could not set the command menu: %s", type(error).__name__)
     if application.bot_data["run_jobs"]:
         assert application.job_queue is not None
+        job_queue = application.job_queue
         tick = services.settings.tick_seconds
-        # (name, job, every so many seconds, first run after), staggered so ticks do not pile up.
-        schedule = (
-            ("enqueue_reminders", enqueue_reminders.tick, tick, 1),
-            ("send_announcements", send_announcements.tick, tick, 1.2),
-            ("send_summaries", send_summaries.tick, tick, 1.5),
-            ("event_reminders", event_reminders.tick, tick, 1.7),
+        # The scheduled ticks: (name, job, offset). Each runs once soon after start (to catch up
+        # after a restart), then on the wall clock's multiples of the tick plus its offset:
+        # reminders are set to the minute, so with 30 s ticks a reminder is queued a tenth of a
+        # second into its minute rather than up to 30 s later. Offsets keep ticks from piling up.
+        ticks = (
+            ("enqueue_reminders", enqueue_reminders.tick, 0.1),
+            ("send_announcements", send_announcements.tick, 0.2),
+            ("send_summaries", send_summaries.tick, 0.5),
+            ("event_reminders", event_reminders.tick, 0.7),
+        )
+        started = datetime.now(UTC)
+        for name, job, offset in ticks:
+            job_queue.run_once(job, when=1 + offset, name=f"{name} (start)")
+            first = next_tick_at(started + timedelta(seconds=2), tick, offset)
+            job_queue.run_repeating(job, interval=tick, first=first, name=name)
+        # (name, job, every so many seconds, first run after)
+        repeating = (
             ("send_outbox", send_outbox.drain, OUTBOX_DRAIN_SECONDS, 2),
             (
                 "announcement_progress",
@@ -195,8 +220,8 @@ async def _post_init(application: BotApplication) -> None:
             ),
             ("retention", retention.tick, retention.INTERVAL_SECONDS, 60),
         )
-        for name, job, interval, first in schedule:
-            application.job_queue.run_repeating(job, interval=interval, first=first, name=name)
+        for name, job, interval, after in repeating:
+            job_queue.run_repeating(job, interval=interval, first=after, name=name)
     log.info("bot ready (event loop: %s)", type(asyncio.get_running_loop()).__module__)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.app import build_application
+from bot.app import build_application, next_tick_at
 from bot.clock import as_utc
 from bot.context import BotContext
 from bot.models import Carer, OutboxMessage
@@ -16,6 +16,7 @@ from bot.outbox import OutboxStatus
 from jobs import now_and_then
 from jobs.enqueue_reminders import enqueue_due_reminders
 from tests.factories import enrolled_carer
+from tests.fake_bot_api import FakeBotApi
 
 
 async def _rows(services) -> list[OutboxMessage]:
@@ -193,3 +194,53 @@ async def test_a_thorough_pass_comes_first_then_once_a_minute_and_again_after_a_
         assert due
         raise RuntimeError("the database is away")
     assert thorough()
+
+
+def test_ticks_fall_on_the_wall_clocks_multiples_of_the_tick_plus_an_offset():
+    at = datetime(2026, 12, 7, 12, 0, 17, 300_000, tzinfo=UTC)
+    half_past = datetime(2026, 12, 7, 12, 0, 30, 100_000, tzinfo=UTC)
+    assert next_tick_at(at, 30, 0.1) == half_past
+    assert next_tick_at(half_past, 30, 0.1) == half_past
+    assert next_tick_at(half_past + timedelta(microseconds=1), 30, 0.1) == datetime(
+        2026, 12, 7, 12, 1, 0, 100_000, tzinfo=UTC
+    )
+    assert next_tick_at(at, 1, 0.7) == datetime(2026, 12, 7, 12, 0, 17, 700_000, tzinfo=UTC)
+    assert next_tick_at(at, 60, 0) == datetime(2026, 12, 7, 12, 1, tzinfo=UTC)
+
+
+async def test_a_reminder_is_queued_at_the_start_of_its_minute_not_up_to_a_tick_later(
+    settings, clock, fake: FakeBotApi
+):
+    """With production's 30 s ticks, each tick runs once just after start (to catch up after a
+    restart), then at hh:mm:00 and hh:mm:30 plus its offset, so a reminder set for 08:00 is
+    queued a tenth of a second into 08:00."""
+    app = build_application(
+        settings.model_copy(update={"telegram_api_base_url": fake.base_url, "tick_seconds": 30}),
+        clock=clock,
+        run_jobs=True,
+    )
+    await app.initialize()
+    assert app.post_init is not None and app.job_queue is not None
+    await app.post_init(app)
+    await app.job_queue.start()
+    try:
+        jobs = {job.name: job for job in app.job_queue.jobs()}
+        started = datetime.now(UTC)
+        for name, offset in (
+            ("enqueue_reminders", 0.1),
+            ("send_announcements", 0.2),
+            ("send_summaries", 0.5),
+            ("event_reminders", 0.7),
+        ):
+            soon = jobs[f"{name} (start)"].next_t
+            assert soon is not None and soon - started < timedelta(seconds=2)
+            first = jobs[name].next_t
+            assert first is not None
+            assert (first.second, first.microsecond) in {
+                (0, round(offset * 1e6)),
+                (30, round(offset * 1e6)),
+            }
+            assert timedelta(seconds=1) < first - started <= timedelta(seconds=33)
+    finally:
+        await app.job_queue.stop(wait=False)
+        await app.shutdown()
