@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -13,12 +13,16 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot import sqlite_driver
+
 
 def make_engine(database_url: str) -> AsyncEngine:
     if database_url.startswith("sqlite"):
+        database = make_url(database_url).database or ":memory:"
         engine = create_async_engine(
             database_url,
-            connect_args={"timeout": 30},
+            # aiosqlite's connection, with each statement in one trip to its thread.
+            async_creator=lambda: sqlite_driver.connect(database, busy_timeout_seconds=30),
             hide_parameters=True,
             # The pool's own reset is `_rollback_only_an_open_transaction` below.
             pool_reset_on_return=None,
