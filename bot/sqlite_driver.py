@@ -9,7 +9,9 @@ thread and keeps the rows, the description and the counts for SQLAlchemy to read
 Everything else (commit, rollback, close, the thread itself) is aiosqlite's own.
 
 SQLAlchemy takes it through `create_async_engine(async_creator=...)`, its documented way of
-supplying the driver's connection (`bot.db.make_engine`).
+supplying the driver's connection (`bot.db.make_engine`; the URL's path is used, not its query).
+It uses three of aiosqlite's own names (`_execute`, `_conn`, `_thread`, as in aiosqlite 0.22),
+as SQLAlchemy's adapter uses `_conn` and `_tx`; tests/test_db.py fails if they change.
 """
 
 from __future__ import annotations
