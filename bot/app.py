@@ -12,7 +12,7 @@ from telegram.request import BaseRequest
 
 from bot import logs
 from bot.activities import load_library
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, next_tick_at
 from bot.config import Settings, require_token
 from bot.context import BotApplication, BotContext, Services
 from bot.db import make_engine, make_sessionmaker
@@ -103,18 +103,6 @@ HANDLER_MODULES = (
 )
 
 OUTBOX_DRAIN_SECONDS = 1.0
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def next_tick_at(after: datetime, every_seconds: float, offset_seconds: float) -> datetime:
-    """The first moment from `after` on that is a whole multiple of `every_seconds` of the Unix
-    clock plus `offset_seconds`: with 30 s ticks, hh:mm:00 and hh:mm:30 (plus the offset)."""
-    step = round(every_seconds * 1_000_000)
-    offset = round(offset_seconds * 1_000_000)
-    since_epoch = after - EPOCH
-    microseconds = since_epoch // timedelta(microseconds=1)
-    boundary = -(-(microseconds - offset) // step) * step + offset
-    return EPOCH + timedelta(microseconds=boundary)
 
 
 def file_url_for(base_url: str) -> str:
@@ -204,9 +192,11 @@ async def _post_init(application: BotApplication) -> None:
             ("send_summaries", send_summaries.tick, 0.5),
             ("event_reminders", event_reminders.tick, 0.7),
         )
+        # The JobQueue runs on the real clock, not the services' (injected) one.
         started = datetime.now(UTC)
         for name, job, offset in ticks:
             job_queue.run_once(job, when=1 + offset, name=f"{name} (start)")
+            # From 2 s on, so the first aligned run never lands on top of the start run.
             first = next_tick_at(started + timedelta(seconds=2), tick, offset)
             job_queue.run_repeating(job, interval=tick, first=first, name=name)
         # (name, job, every so many seconds, first run after)

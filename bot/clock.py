@@ -65,3 +65,18 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def next_tick_at(after: datetime, every_seconds: float, offset_seconds: float) -> datetime:
+    """The first moment from `after` on that is a whole multiple of `every_seconds` of the Unix
+    clock plus `offset_seconds`: with 30 s ticks, hh:mm:00 and hh:mm:30 (plus the offset)."""
+    step = round(every_seconds * 1_000_000)
+    offset = round(offset_seconds * 1_000_000)
+    since_epoch = after - EPOCH
+    microseconds = since_epoch // timedelta(microseconds=1)
+    # Ceiling division, in whole microseconds so no float rounding moves a boundary.
+    boundary = -(-(microseconds - offset) // step) * step + offset
+    return EPOCH + timedelta(microseconds=boundary)

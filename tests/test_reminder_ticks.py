@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.app import build_application, next_tick_at
-from bot.clock import as_utc
+from bot.app import build_application
+from bot.clock import as_utc, next_tick_at
 from bot.context import BotContext
 from bot.models import Carer, OutboxMessage
 from bot.outbox import OutboxStatus
@@ -208,7 +208,7 @@ def test_ticks_fall_on_the_wall_clocks_multiples_of_the_tick_plus_an_offset():
     assert next_tick_at(at, 60, 0) == datetime(2026, 12, 7, 12, 1, tzinfo=UTC)
 
 
-async def test_a_reminder_is_queued_at_the_start_of_its_minute_not_up_to_a_tick_later(
+async def test_with_30_s_ticks_each_tick_runs_just_after_start_then_on_the_half_minute(
     settings, clock, fake: FakeBotApi
 ):
     """With production's 30 s ticks, each tick runs once just after start (to catch up after a
