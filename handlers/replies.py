@@ -9,6 +9,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.telegram_bot import edit_not_modified, edited_message_gone
+from jobs import send_outbox
 
 
 def _can_edit(query: CallbackQuery) -> bool:
@@ -69,6 +70,4 @@ async def remove_buttons(query: CallbackQuery) -> None:
 
 def send_soon(context: BotContext) -> None:
     """Something was just queued in the outbox: start a drain rather than wait for the tick."""
-    sender = context.application.bot_data["outbox_sender"]
-    if not sender.draining:
-        context.application.create_task(sender.drain(), name="outbox-drain")
+    send_outbox.start_drain(context.application)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from bot.diary import day_cards, today_for
 from bot.models import Family
 from bot.outbox import NewMessage, OutboxStatus, enqueue_many
 from bot.reminders import DueReminder, find_due, mark_queued
-from jobs import now_and_then
+from jobs import now_and_then, send_outbox
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,13 @@ class TickReport:
         )
 
 
-async def enqueue_due_reminders(services: Services, *, recent_only: bool = False) -> TickReport:
+async def enqueue_due_reminders(
+    services: Services,
+    *,
+    recent_only: bool = False,
+    on_queued: Callable[[], None] | None = None,
+) -> TickReport:
+    """Queue what is due; `on_queued` is called after each chunk that queued something."""
     now = services.clock.now()
     catch_up = timedelta(minutes=services.settings.catch_up_window_minutes)
     async with services.sessions() as session:
@@ -52,7 +59,10 @@ async def enqueue_due_reminders(services: Services, *, recent_only: bool = False
     # rest of a county's reminders are still being written.
     for start in range(0, len(due), CHUNK):
         async with services.sessions.begin() as session:
-            report += await _enqueue_chunk(session, services, due[start : start + CHUNK])
+            chunk = await _enqueue_chunk(session, services, due[start : start + CHUNK])
+        report += chunk
+        if chunk.enqueued and on_queued is not None:
+            on_queued()
     if report.enqueued or report.missed:
         log.info("reminder tick: %s enqueued, %s missed", report.enqueued, report.missed)
     return report
@@ -127,4 +137,9 @@ async def tick(context: BotContext) -> None:
     # Every tick sends what just fell due; a full look (yesterday's after a night-time outage,
     # and recording the missed) at start and once a minute, as it reads every carer.
     with now_and_then(context, "reminders_full_look", FULL_LOOK_EVERY) as full:
-        await enqueue_due_reminders(context.services, recent_only=not full)
+        await enqueue_due_reminders(
+            context.services,
+            recent_only=not full,
+            # The first reminders go as soon as they are committed, not at the next drain tick.
+            on_queued=lambda: send_outbox.start_drain(context.application),
+        )

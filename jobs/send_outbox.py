@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import outbox
-from bot.context import BotContext, Services
+from bot.context import BotApplication, BotContext, Services
 from bot.delivery import deliver
 from bot.outbox import ClaimedMessage
 from bot.send_pace import SendReleased, SharedPace
@@ -163,9 +163,15 @@ class OutboxSender:
             report.failed += 1
 
 
-async def drain(context: BotContext) -> None:
-    """The scheduled tick: start a drain unless one is running. A fan-out can take minutes, so
-    it runs as an application task (awaited when the application stops) and the tick returns."""
-    sender: OutboxSender = context.application.bot_data["outbox_sender"]
+def start_drain(application: BotApplication) -> None:
+    """Start a drain unless one is running (it will reach whatever was just queued). A fan-out
+    can take minutes, so it runs as an application task, awaited when the application stops."""
+    sender: OutboxSender = application.bot_data["outbox_sender"]
     if not sender.draining:
-        context.application.create_task(sender.drain(), name="outbox-drain")
+        application.create_task(sender.drain(), name="outbox-drain")
+
+
+async def drain(context: BotContext) -> None:
+    """The scheduled tick, for what fell due without anyone starting a drain (a retry's time,
+    a message queued by another instance)."""
+    start_drain(context.application)

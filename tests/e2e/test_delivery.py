@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot import outbox
+from bot.context import BotContext
 from bot.models import Carer, OutboxMessage
+from jobs import enqueue_reminders
 from jobs.enqueue_reminders import enqueue_due_reminders
 from tests.e2e.helpers import join
 
@@ -144,4 +146,15 @@ async def test_a_send_in_flight_when_the_process_died_is_sent_after_its_lease(bo
     assert _reminders(parent) == 1
     clock.advance(minutes=5)
     await bot.tick()
+    assert _reminders(parent) == 1
+
+
+async def test_the_reminder_tick_starts_sending_as_soon_as_it_has_queued(bot, fake, clock):
+    """The tick that queues a reminder starts the sender itself: the first reminders of a
+    minute go at once, not at the outbox's next drain tick (the harness has none)."""
+    parent = await _joined(bot, fake)
+    clock.set(AT_REMINDER)
+    assert bot.app is not None
+    await enqueue_reminders.tick(BotContext(bot.app))
+    await parent.wait_for(lambda m: REMINDER in m.plain, timeout=2)
     assert _reminders(parent) == 1
