@@ -35,10 +35,14 @@ class Settings(BaseSettings):
     # Telegram's limit on new messages a second, all chats together (a local Bot API server or a
     # test double may allow more).
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
-    # The outbox's share of that, for all instances together; replies go first within the rest.
-    # 27 leaves room for sends that leave a few milliseconds late: at 28.6, two instances on
-    # one machine drew an occasional 429 from a strict double counting any sliding second.
-    outbox_messages_per_second: float = Field(default=27.0, gt=0)
+    # The outbox's share of that while one instance sends alone; replies go first within the
+    # rest. Near 30 is safe alone: the instance's own window counts every message it sends
+    # until a second after Telegram's answer (bot/send_pace.py).
+    outbox_messages_per_second: float = Field(default=29.5, gt=0)
+    # The outbox's rate, all instances together, while more than one is sending. Only the
+    # shared pace keeps their total, so it leaves room for sends that arrive a few milliseconds
+    # late: at 28.6, two instances on one machine drew an occasional 429 from a strict double.
+    outbox_shared_messages_per_second: float = Field(default=27.0, gt=0)
     # A claimed outbox row not recorded within this long is taken by another sender (its
     # instance died mid-send).
     outbox_lease_seconds: float = Field(default=60.0, gt=0)

@@ -422,3 +422,9 @@ class SendPace(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Microseconds since the Unix epoch, on the senders' wall clocks (kept in step by NTP).
     next_send_us: Mapped[int] = mapped_column(BigInteger)
+    # Which sender took moments last, and when: a take by another within a few seconds means
+    # more than one instance is sending, and the pace keeps to the shared rate until
+    # `shared_until_us` (bot/send_pace.py says why one instance alone may go faster).
+    taken_by: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    taken_at_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    shared_until_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

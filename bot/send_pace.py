@@ -10,6 +10,16 @@ The moment is waited for as late as possible: inside the bot's rate limiter, aft
 pacing, just before the request goes out (`rate_limit.TelegramLimits`). A send that waited for
 its moment first and then for something else would go out late and close up on the next
 instance's.
+
+Two rates. One instance sending alone may go close to Telegram's 30: its own window
+(`rate_limit.SlidingWindow`) counts each message until a second after Telegram answered it, and
+Telegram counts a message somewhere between the request and the answer, so no 31 of them can fall
+in one of Telegram's seconds however the sends bunch on the way. Instances do not see each
+other's windows, so while more than one is sending only the pace keeps the total, and it keeps
+to a lower shared rate: a send that reaches Telegram a little late (a busy machine, the network)
+then still leaves the next 30 seconds' worth (of every instance) within the limit. The row notes
+who took moments last; a take by another sender within SHARED_IF_WITHIN_US switches everyone to
+the shared rate until SHARED_HOLD_US after the last such take.
 """
 
 from __future__ import annotations
@@ -17,9 +27,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import secrets
 import time
 
-from sqlalchemy import BigInteger, bindparam, case, update
+from sqlalchemy import BigInteger, and_, bindparam, case, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models import SendPace
@@ -34,16 +45,35 @@ LATE_US = 5_000
 
 # Taken on a plain connection with a statement built once: the ORM session's bookkeeping and
 # building the statement anew cost more than the round trip, every fifth send.
+# Another sender took moments this recently: more than one instance is sending (a draining
+# sender takes moments every sixth of a second).
+SHARED_IF_WITHIN_US = 2 * MICROSECONDS
+# ...and the shared rate holds until this long after the last take that showed it.
+SHARED_HOLD_US = 10 * MICROSECONDS
+
 _PACE = SendPace.__table__
 _NOW = bindparam("now", type_=BigInteger)
+_ME = bindparam("me", type_=BigInteger)
+# In an UPDATE every column on the right-hand side is the row's value before it.
+_ANOTHER_JUST_TOOK = and_(_PACE.c.taken_by != _ME, _PACE.c.taken_at_us > _NOW - SHARED_IF_WITHIN_US)
+_SHARED = or_(_ANOTHER_JUST_TOOK, _PACE.c.shared_until_us > _NOW)
 _TAKE = (
     update(_PACE)
     .where(_PACE.c.id == 1)
     .values(
         next_send_us=case((_PACE.c.next_send_us > _NOW, _PACE.c.next_send_us), else_=_NOW)
-        + bindparam("span", type_=BigInteger)
+        + case(
+            (_SHARED, bindparam("shared_span", type_=BigInteger)),
+            else_=bindparam("span", type_=BigInteger),
+        ),
+        taken_by=_ME,
+        taken_at_us=_NOW,
+        shared_until_us=case(
+            (_ANOTHER_JUST_TOOK, _NOW + SHARED_HOLD_US), else_=_PACE.c.shared_until_us
+        ),
     )
-    .returning(_PACE.c.next_send_us)
+    # The new shared_until_us is after now exactly when the shared span was taken.
+    .returning(_PACE.c.next_send_us, _PACE.c.shared_until_us)
 )
 _UNTIL = bindparam("until", type_=BigInteger)
 _HOLD_OFF = (
@@ -60,9 +90,17 @@ class SendReleased(Exception):
 
 
 class SharedPace:
-    def __init__(self, engine: AsyncEngine, per_second: float) -> None:
+    """`per_second` while this instance sends alone, `shared_per_second` (by default the same)
+    while others are sending too."""
+
+    def __init__(
+        self, engine: AsyncEngine, per_second: float, *, shared_per_second: float | None = None
+    ) -> None:
         self.engine = engine
-        self.interval_us = max(1, round(MICROSECONDS / per_second))
+        self.interval_us = _interval_us(per_second)
+        self.shared_interval_us = _interval_us(shared_per_second or per_second)
+        # This sender's name in the pace row (0 is the row's "nobody yet").
+        self.sender_id = secrets.randbits(62) + 1
         self._moments: collections.deque[int] = collections.deque()
         self._lock = asyncio.Lock()
         self._closing = asyncio.Event()
@@ -110,9 +148,23 @@ class SharedPace:
 
     async def _take(self, count: int, now: int) -> list[int]:
         async with self.engine.begin() as connection:
-            result = await connection.execute(_TAKE, {"now": now, "span": count * self.interval_us})
-            last = result.scalar()
-        if last is None:
+            result = await connection.execute(
+                _TAKE,
+                {
+                    "now": now,
+                    "me": self.sender_id,
+                    "span": count * self.interval_us,
+                    "shared_span": count * self.shared_interval_us,
+                },
+            )
+            row = result.one_or_none()
+        if row is None:
             raise RuntimeError("the send_pace row is missing: run `portage-bot db upgrade`")
-        first = last - count * self.interval_us
-        return [first + n * self.interval_us for n in range(count)]
+        last, shared_until = row
+        interval = self.shared_interval_us if shared_until > now else self.interval_us
+        first = last - count * interval
+        return [first + n * interval for n in range(count)]
+
+
+def _interval_us(per_second: float) -> int:
+    return max(1, round(MICROSECONDS / per_second))

@@ -50,7 +50,12 @@ class OutboxSender:
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
-        self.pace = SharedPace(services.engine, services.settings.outbox_messages_per_second)
+        settings = services.settings
+        self.pace = SharedPace(
+            services.engine,
+            settings.outbox_messages_per_second,
+            shared_per_second=settings.outbox_shared_messages_per_second,
+        )
         self._lock = asyncio.Lock()
 
     @property

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.models import OutboxMessage
+from bot.models import OutboxMessage, SendPace
 from tests.bot_process import BotProcess, free_port, outbox_counts, wait_for
 from tests.bulk import seed_families
 from tests.fake_bot_api import FakeBotApi
@@ -199,3 +199,6 @@ async def test_two_instances_share_one_fan_out_without_duplicates_or_flooding(
     assert fake.too_many_requests == 0
     busiest = most_in_one_second([call.at for call in fake.calls_of("sendMessage")])
     assert busiest <= 30, busiest
+    # They saw each other taking moments from the pace, so they kept to the shared rate.
+    async with services.engine.connect() as connection:
+        assert await connection.scalar(select(SendPace.shared_until_us)) > 0

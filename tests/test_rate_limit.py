@@ -7,7 +7,9 @@ import asyncio
 import time
 
 import pytest
+from sqlalchemy import update
 
+from bot.models import SendPace
 from bot.rate_limit import ChatPacing, SlidingWindow, TelegramLimits, bulk_send
 from bot.send_pace import SendReleased, SharedPace
 from tests.harness import most_in_one_second
@@ -113,6 +115,70 @@ async def test_two_senders_sharing_the_pace_keep_the_total_rate(services):
     assert 1.8 <= took < 3.5, took
     busiest = most_in_one_second(moments)
     assert busiest <= rate + 1, busiest
+
+
+async def _turns(pace: SharedPace, count: int, moments: list[float]) -> None:
+    for _ in range(count):
+        assert await pace.wait_turn()
+        moments.append(time.time())
+
+
+async def test_a_sender_alone_keeps_its_own_rate_and_beside_another_the_shared_rate(services):
+    alone, shared = 40.0, 20.0
+    first = SharedPace(services.engine, alone, shared_per_second=shared)
+    second = SharedPace(services.engine, alone, shared_per_second=shared)
+
+    moments: list[float] = []
+    started = time.time()
+    await _turns(first, 20, moments)
+    # 20 turns at 40 a second: half a second, not the shared rate's second.
+    assert 0.4 <= time.time() - started < 0.8
+
+    moments.clear()
+    started = time.time()
+    await asyncio.gather(_turns(first, 20, moments), _turns(second, 20, moments))
+    # Together: 40 turns at the shared 20 a second, about two seconds.
+    assert 1.8 <= time.time() - started < 3.5
+    # The first few moments may be ones the first sender took alone (at most a reserve's worth).
+    assert most_in_one_second(moments[5:]) <= shared + 1
+
+    # The other has been gone longer than the hold: alone again, at its own rate.
+    async with services.engine.begin() as connection:
+        await connection.execute(
+            update(SendPace).values(taken_at_us=0, shared_until_us=0, taken_by=first.sender_id)
+        )
+    first._moments.clear()
+    started = time.time()
+    await _turns(first, 20, moments)
+    assert 0.4 <= time.time() - started < 0.8
+
+
+async def test_a_sender_alone_never_has_more_than_30_in_a_second_even_with_delays_on_the_way(
+    services,
+):
+    """Alone, the pace may run close to 30 (here above it): the window counts each message until
+    a second after its answer, so wherever between request and answer Telegram counts it, no
+    second holds more than 30, even when some messages are held up on the way."""
+    limits = TelegramLimits(overall_per_second=30)
+    pace = SharedPace(services.engine, 45.0)
+    arrived: list[float] = []
+    delays = iter([0.002, 0.040, 0.001, 0.080, 0.003, 0.010] * 20)
+
+    async def request() -> bool:
+        # The time on the way to Telegram, then on the way back.
+        await asyncio.sleep(next(delays))
+        arrived.append(time.time())
+        await asyncio.sleep(0.002)
+        return True
+
+    async def send(chat_id: int) -> None:
+        await limits.process_request(
+            request, (), {}, "sendMessage", {"chat_id": chat_id}, bulk_send(pace)
+        )
+
+    await asyncio.gather(*(send(chat) for chat in range(1, 91)))
+    assert len(arrived) == 90
+    assert most_in_one_second(arrived) <= 30
 
 
 async def test_a_429_holds_every_sender_off(services):
