@@ -44,7 +44,7 @@ async def run(kind: str, options: Options) -> list[Row]:
         minute = await make_due_next_minute(services)
         log(f"fan-out/{kind}: reminders due at {minute:%H:%M:%S} UTC; waiting for that minute")
         await sleep_until(minute.timestamp() - 0.5)
-        cpu_before = bot.stats().cpu_seconds
+        before = bot.stats()
         minimum = count / TELEGRAM_RATE
         deadline = minute.timestamp() + minimum * 2 + 120
         delivered: Counter[int] = Counter()
@@ -67,7 +67,7 @@ async def run(kind: str, options: Options) -> list[Row]:
                 last_report = time.monotonic()
                 log(f"fan-out/{kind}: {len(delivered):,}/{count:,} delivered")
             await asyncio.sleep(0.2)
-        cpu_after = bot.stats().cpu_seconds
+        after = bot.stats()
         # Anything sent twice would show up now.
         await asyncio.sleep(3)
         for call in scanner.new():
@@ -86,7 +86,8 @@ async def run(kind: str, options: Options) -> list[Row]:
     first = (first_at + MONO_TO_WALL) - minute.timestamp() if first_at else float("nan")
     duplicates = sum(1 for n in delivered.values() if n > 1)
     messages = sum(delivered.values())
-    cpu_ms = (cpu_after - cpu_before) / max(messages, 1) * 1000
+    cpu_seconds = after.cpu_seconds - before.cpu_seconds
+    cpu_ms = cpu_seconds / max(messages, 1) * 1000
     limit = minimum / RATE_TARGET
     rate = done / seconds if done else 0.0
     other_errors = [c for c in fake.errors if c.status != 429]
@@ -103,7 +104,9 @@ async def run(kind: str, options: Options) -> list[Row]:
         f"{beyond:.1f} s beyond 1/30 s in all; "
         f"outbox {dict(outbox)}; "
         f"{len(other_errors)} other error answers{hwm}; bot CPU "
-        f"{cpu_after - cpu_before:.1f} s over {messages:,} messages"
+        f"{cpu_seconds:.1f} s over {messages:,} messages ("
+        f"{after.user_seconds - before.user_seconds:.1f} s user, "
+        f"{after.system_seconds - before.system_seconds:.1f} s system)"
     )
     return [
         Row(
