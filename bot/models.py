@@ -238,7 +238,8 @@ class OutboxMessage(Base):
 
     `dedupe_key` is unique, so enqueueing the same message twice is impossible: a reminder's key is
     (kind, carer, local date). A row is marked `sending` and committed before the API call, so a
-    crash can repeat at most the message that was in flight.
+    crash can repeat at most the messages in flight (or answered a few milliseconds before, their
+    outcome not yet committed).
     """
 
     __tablename__ = "outbox"

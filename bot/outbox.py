@@ -2,8 +2,9 @@
 
 Enqueueing is keyed (`dedupe_key` is unique), so ticks on any number of instances cannot double a
 message. A row is claimed with a lease and committed as `sending` before the API call; if the
-process dies mid-send, the lease runs out and the row is sent again: only what was in flight can
-repeat, which is the best the Bot API allows without an idempotency key.
+process dies mid-send, the lease runs out and the row is sent again: only what was in flight (or
+answered in the few milliseconds before its outcome is committed) can repeat, which is about the
+best the Bot API allows without an idempotency key.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ async def claim(
     return claimed
 
 
-# The sender records every outcome as soon as Telegram answers, one transaction a send, on a plain
+# The sender records outcomes as soon as Telegram answers (a burst's together), on a plain
 # connection: an ORM session's bookkeeping (and its bulk-update work, looking for loaded rows to
 # keep in step) cost more than the UPDATE itself in the fan-out's profile.
 _OUTBOX = OutboxMessage.__table__
@@ -194,11 +195,16 @@ _MARK_SENT = (
 
 
 async def mark_sent(
-    connection: AsyncConnection, clock: Clock, message_id: int, telegram_message_id: int | None
+    connection: AsyncConnection, clock: Clock, sent: list[tuple[int, int | None]]
 ) -> None:
+    """Record sends Telegram accepted: (outbox id, Telegram's message id) pairs, one statement."""
+    now = clock.now()
     await connection.execute(
         _MARK_SENT,
-        {"message_id": message_id, "sent_at": clock.now(), "sent_message_id": telegram_message_id},
+        [
+            {"message_id": message_id, "sent_at": now, "sent_message_id": telegram_message_id}
+            for message_id, telegram_message_id in sent
+        ],
     )
 
 
