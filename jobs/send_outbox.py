@@ -63,28 +63,28 @@ class OutcomeRecorder:
 
     async def record(self, message: ClaimedMessage, result: SendResult) -> None:
         self._waiting.append((message, result))
-        if self._written is not None:
-            error = await asyncio.shield(self._written)
-        else:
-            error = await self._gather_and_write()
+        if self._written is None:
+            await self._gather_and_write()
+            return
+        error = await asyncio.shield(self._written)
         if error is not None:
-            # As it was raised (a database that is away is told apart by its type).
+            # As the writer got it (a database that is away is told apart by its type).
             raise error
 
-    async def _gather_and_write(self) -> BaseException | None:
+    async def _gather_and_write(self) -> None:
         written = self._written = asyncio.get_running_loop().create_future()
-        error: BaseException | None = None
         try:
             await asyncio.sleep(GATHER_SECONDS)
         finally:
-            # From here on, outcomes gather for the next write.
+            # Written even if this task is being cancelled: these sends were made. From here
+            # on, outcomes gather for the next write.
             outcomes, self._waiting, self._written = self._waiting, [], None
             try:
                 await self._write(outcomes)
-            except Exception as failure:  # every waiter raises it, this caller too
-                error = failure
-            written.set_result(error)
-        return error
+            except BaseException as failure:
+                written.set_result(failure)
+                raise
+            written.set_result(None)
 
 
 class OutboxSender:

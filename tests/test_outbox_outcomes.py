@@ -93,3 +93,27 @@ async def test_when_the_outcomes_cannot_be_written_every_sender_of_them_hears_it
     assert {await _status(services, message.id) for message in claimed} == {"sending"}
     with pytest.raises(DatabaseAway):
         await recorder.record(claimed[0], SendResult("sent", 1))
+
+
+async def test_outcomes_are_written_even_when_the_sender_gathering_them_is_cancelled(
+    services, clock
+):
+    first, second = await _claimed(services, clock, 2)
+    writes: list[Outcomes] = []
+
+    async def write(outcomes: Outcomes) -> None:
+        writes.append(outcomes)
+
+    recorder = OutcomeRecorder(write)
+    gathering = asyncio.create_task(recorder.record(first, SendResult("sent", 1)))
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(recorder.record(second, SendResult("sent", 2)))
+    await asyncio.sleep(0)
+    gathering.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gathering
+    # Both sends were made: both are written, and the other sender is not left waiting.
+    await asyncio.wait_for(waiting, 1)
+    assert [[message.id for message, _ in outcomes] for outcomes in writes] == [
+        [first.id, second.id]
+    ]
