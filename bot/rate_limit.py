@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 # Telegram counts a message when it arrives, which is some time between the bot starting the
 # request and getting the answer; counting from the answer never undercounts, so the margin only
-# covers the two clocks' rounding. (10 ms left too little room for a burst of the outbox's
-# sends at 29.5 a second to clear the window a second later.)
+# covers timer rounding. (10 ms left too little room for a burst of the outbox's sends at 29.5 a
+# second to clear the window a second later.)
 MARGIN_SECONDS = 0.002
 MESSAGE_METHODS = frozenset(
     {

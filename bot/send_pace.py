@@ -47,14 +47,14 @@ MICROSECONDS = 1_000_000
 LATE_US = 5_000
 
 
-# Taken on a plain connection with a statement built once: the ORM session's bookkeeping and
-# building the statement anew cost more than the round trip, every fifth send.
 # Another sender took moments this recently: more than one instance is sending (a draining
 # sender takes moments every sixth of a second).
 SHARED_IF_WITHIN_US = 2 * MICROSECONDS
 # ...and the shared rate holds until this long after the last take that showed it.
 SHARED_HOLD_US = 10 * MICROSECONDS
 
+# Taken on a plain connection with a statement built once: the ORM session's bookkeeping and
+# building the statement anew cost more than the round trip, once a burst.
 _PACE = SendPace.__table__
 _NOW = bindparam("now", type_=BigInteger)
 _ME = bindparam("me", type_=BigInteger)

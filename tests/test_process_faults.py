@@ -157,6 +157,10 @@ async def test_a_flaky_telegram_still_gets_every_message_once(
     assert [call for call in fake.errors if not call.injected] == []
 
 
+def _sent_by(bot: BotProcess) -> int:
+    return sum(int(n) for n in re.findall(r"outbox drained: (\d+) sent", bot.output()))
+
+
 @POSTGRES_ONLY
 async def test_two_instances_share_one_fan_out_without_duplicates_or_flooding(
     services, fake, database_url, tmp_path
@@ -186,15 +190,19 @@ async def test_two_instances_share_one_fan_out_without_duplicates_or_flooding(
             within=120,
             what="the fan-out drained by two instances",
         )
+        # A drain logs its count once its last outcomes are recorded, a few milliseconds after
+        # the last message arrived; the instances are killed only then.
+        await wait_for(
+            lambda: sum(_sent_by(bot) for bot in instances) == len(families),
+            within=10,
+            what="both instances' drains logged",
+        )
     finally:
         await first.stop_if_running()
         await second.stop_if_running()
     assert set(_reminders_per_chat(fake).values()) == {1}
     # Both took part: each logged sends of its own (the counts are all a log line holds).
-    sent_by = [
-        sum(int(n) for n in re.findall(r"outbox drained: (\d+) sent", bot.output()))
-        for bot in instances
-    ]
+    sent_by = [_sent_by(bot) for bot in instances]
     assert all(sent_by) and sum(sent_by) == len(families), sent_by
     assert fake.too_many_requests == 0
     busiest = most_in_one_second([call.at for call in fake.calls_of("sendMessage")])
