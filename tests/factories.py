@@ -1,9 +1,11 @@
-"""Small builders for service-level tests: an enrolled carer with a plan, put in the database."""
+"""Small builders for service-level tests: an enrolled carer with a plan, or outbox rows, put in the
+database."""
 
 from __future__ import annotations
 
 from datetime import date, time
 
+from bot import outbox
 from bot.clock import ManualClock
 from bot.context import Services
 from bot.enrolment import create_family, record_consent
@@ -48,3 +50,18 @@ async def enrolled_carer(
         set_reminder_days(clock, carer, days)
         await session.flush()
         return carer
+
+
+async def queued_messages(services: Services, clock: ManualClock, count: int) -> None:
+    """`count` reminders in the outbox, pending, one a chat (chats 0, 1, ...)."""
+    async with services.sessions.begin() as session:
+        for index in range(count):
+            await outbox.enqueue(
+                session,
+                clock,
+                kind="reminder",
+                dedupe_key=f"reminder:carer={index}:2026-11-23",
+                chat_id=index,
+                payload={"text": "hi"},
+                local_date=date(2026, 11, 23),
+            )

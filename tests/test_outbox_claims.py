@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import pytest
 
 from bot import outbox
 from tests.conftest import POSTGRES_URL
-
-
-async def _enqueue(services, clock, count: int) -> None:
-    async with services.sessions.begin() as session:
-        for index in range(count):
-            await outbox.enqueue(
-                session,
-                clock,
-                kind="reminder",
-                dedupe_key=f"reminder:carer={index}:2026-11-23",
-                chat_id=index,
-                payload={"text": "hi"},
-                local_date=date(2026, 11, 23),
-            )
+from tests.factories import queued_messages
 
 
 async def test_enqueue_is_keyed(services, clock):
@@ -37,7 +23,7 @@ async def test_enqueue_is_keyed(services, clock):
 
 
 async def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(services, clock):
-    await _enqueue(services, clock, 3)
+    await queued_messages(services, clock, 3)
     async with services.sessions() as session:
         first = await outbox.claim(session, clock, limit=10)
     async with services.sessions() as session:
@@ -55,7 +41,7 @@ async def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(services,
     "as .ci/run does",
 )
 async def test_concurrent_claimers_on_postgres_get_disjoint_rows(services, clock):
-    await _enqueue(services, clock, 200)
+    await queued_messages(services, clock, 200)
 
     async def claimer() -> list[int]:
         ids: list[int] = []

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from bot import outbox
 from bot.models import OutboxMessage
 from jobs.send_outbox import GATHER_SECONDS, OutcomeRecorder, SendResult
-from tests.test_outbox_claims import _enqueue
+from tests.factories import queued_messages
 
 Outcomes = list[tuple[outbox.ClaimedMessage, SendResult]]
 
 
 async def _claimed(services, clock, count: int) -> list[outbox.ClaimedMessage]:
-    await _enqueue(services, clock, count)
+    await queued_messages(services, clock, count)
     async with services.sessions() as session:
         return await outbox.claim(session, clock, limit=count)
 
