@@ -6,7 +6,8 @@ four such calls for a SELECT (open a cursor, execute, fetch the rows, close the 
 for an INSERT or UPDATE, which made those hand-offs a large share of a parent's tap on SQLite.
 The connection below gives SQLAlchemy a cursor that does all of that in a single call on the
 thread and keeps the rows, the description and the counts for SQLAlchemy to read afterwards.
-Everything else (commit, rollback, close, the thread itself) is aiosqlite's own.
+A commit or rollback with no transaction open makes no trip at all. Everything else (a real
+commit or rollback, close, the thread itself) is aiosqlite's own.
 
 SQLAlchemy takes it through `create_async_engine(async_creator=...)`, its documented way of
 supplying the driver's connection (`bot.db.make_engine`; the URL's path is used, not its query).
@@ -87,6 +88,17 @@ class OneTripConnection:
 
     def cursor(self) -> OneTripCursor:
         return OneTripCursor(self._aiosqlite)
+
+    # Python's sqlite3 opens a transaction only before a write, and its commit and rollback do
+    # nothing without one. A read-only block (most of a parent's updates start with one) would
+    # still pay a trip to the thread to find that out; SQLite answers it on this thread.
+    async def commit(self) -> None:
+        if self._aiosqlite._conn.in_transaction:
+            await self._aiosqlite.commit()
+
+    async def rollback(self) -> None:
+        if self._aiosqlite._conn.in_transaction:
+            await self._aiosqlite.rollback()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._aiosqlite, name)

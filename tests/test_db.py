@@ -1,6 +1,7 @@
-"""The SQLite engine's two economies keep SQLAlchemy's meaning: each statement makes one trip
-to aiosqlite's thread yet returns what SQLAlchemy's own adapter would, and the pool skips the
-rollback after a committed transaction but still rolls back an open one."""
+"""The SQLite engine's economies keep SQLAlchemy's meaning: each statement makes one trip to
+aiosqlite's thread yet returns what SQLAlchemy's own adapter would, a block that only read
+commits without a trip, and the pool skips the rollback after a committed transaction but still
+rolls back an open one."""
 
 from __future__ import annotations
 
@@ -79,6 +80,44 @@ async def test_each_statement_is_one_trip_to_the_connections_thread_with_sqlalch
                 await connection.execute(notes.insert().values(text="a"))
             await connection.rollback()
             assert (await connection.scalar(select(func.count()).select_from(notes))) == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_a_block_that_only_read_commits_without_a_trip_and_one_that_wrote_with_one(
+    tmp_path: Path,
+):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'commits.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE counter (value INTEGER)"))
+            await connection.execute(text("INSERT INTO counter VALUES (0)"))
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+        trips = _count_trips(driver)
+
+        async with engine.begin() as connection:
+            assert (await connection.scalar(text("SELECT value FROM counter"))) == 0
+        # The SELECT only: SQLite had no transaction open, so there was nothing to commit.
+        assert trips == ["execute"]
+
+        trips.clear()
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE counter SET value = 1"))
+        assert trips == ["execute", "commit"]
+        trips.clear()
+        async with engine.connect() as connection:
+            await connection.execute(text("UPDATE counter SET value = 2"))
+            await connection.rollback()
+        assert trips == ["execute", "rollback"]
+        # Read on a fresh connection, not the one above: the first write was committed, the
+        # second rolled back.
+        other = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'commits.db'}")
+        try:
+            async with other.connect() as connection:
+                assert (await connection.scalar(text("SELECT value FROM counter"))) == 1
+        finally:
+            await other.dispose()
     finally:
         await engine.dispose()
 
