@@ -10,11 +10,12 @@ import asyncio
 from dataclasses import asdict
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram import InlineKeyboardMarkup, InputFile
 
 from bot.chart import ChartData, ChartLabels, render_chart
 from bot.rate_limit import bulk_send
 from bot.send_pace import SharedPace
+from bot.telegram_bot import PortageBot
 
 MEDIA_METHODS = {
     "photo": "sendPhoto",
@@ -61,44 +62,50 @@ async def chart_png(payload: dict[str, Any]) -> bytes:
 
 
 async def deliver(
-    bot: Bot,
+    bot: PortageBot,
     chat_id: int,
     payload: dict[str, Any],
     *,
     outbox_pace: SharedPace | None = None,
-) -> Message:
-    """Send one payload. A send from the outbox (`outbox_pace` given) lets any person's reply go
-    first and keeps to the pace shared by every instance; the pace's moment is waited for in the
-    rate limiter, after a chart is drawn, so the request goes out on time. Raises SendReleased if
-    the pace closes first."""
+) -> int:
+    """Send one payload; returns the new message's id. A send from the outbox (`outbox_pace`
+    given) lets any person's reply go first and keeps to the pace shared by every instance; the
+    pace's moment is waited for in the rate limiter, after a chart is drawn, so the request goes
+    out on time. Raises SendReleased if the pace closes first."""
     method = payload.get("method", "sendMessage")
-    # ExtBot takes rate_limit_args; a plain Bot (never used by the app) would not.
-    send_options: dict[str, Any] = (
-        {"rate_limit_args": bulk_send(outbox_pace)} if outbox_pace is not None else {}
-    )
+    rate_limit_args = bulk_send(outbox_pace) if outbox_pace is not None else None
     # The keyboard goes as it was stored (made by `InlineKeyboardMarkup.to_dict` when queued):
-    # PTB's api_kwargs pass it through, where rebuilding the buttons only to write them out again
-    # cost a tenth of a send's CPU in a fan-out.
-    markup_data = payload.get("reply_markup")
+    # rebuilding the buttons only to write them out again cost a tenth of a send's CPU in a
+    # fan-out.
+    markup_data = payload.get("reply_markup") or None
+    if method == "sendMessage":
+        # Nearly every send (a fan-out is all reminders), so Telegram's answer stays JSON.
+        sent = await bot.call_unparsed(
+            "send_message",
+            {
+                "chat_id": chat_id,
+                "text": payload["text"],
+                "parse_mode": payload.get("parse_mode"),
+                "reply_markup": markup_data,
+            },
+            rate_limit_args=rate_limit_args,
+        )
+        return sent["message_id"]
+    # PTB's api_kwargs pass the stored keyboard through.
+    send_options: dict[str, Any] = {"rate_limit_args": rate_limit_args}
     if markup_data:
         send_options["api_kwargs"] = {"reply_markup": markup_data}
     caption = payload.get("caption")
-    if method == "sendMessage":
-        return await bot.send_message(
-            chat_id=chat_id,
-            text=payload["text"],
-            parse_mode=payload.get("parse_mode"),
-            **send_options,
-        )
     if method == "sendChart":
         png = await chart_png(payload)
-        return await bot.send_photo(
+        photo = await bot.send_photo(
             chat_id=chat_id,
             photo=InputFile(png, filename="chart.png"),
             caption=caption,
             parse_mode="HTML",
             **send_options,
         )
+        return photo.message_id
     senders = {
         "sendPhoto": bot.send_photo,
         "sendVoice": bot.send_voice,
@@ -107,10 +114,11 @@ async def deliver(
     }
     if method not in senders:
         raise ValueError(f"unknown outbox method {method!r}")
-    return await senders[method](
+    media = await senders[method](
         chat_id,
         payload["file_id"],
         caption=caption,
         parse_mode="HTML",
         **send_options,
     )
+    return media.message_id

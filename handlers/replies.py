@@ -8,7 +8,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.telegram_bot import edit_not_modified, edited_message_gone
+from bot.telegram_bot import PortageBot, edit_not_modified, edited_message_gone
 from jobs import send_outbox
 
 
@@ -30,8 +30,19 @@ async def show(
     send_if_gone: bool = True,
 ) -> None:
     if _can_edit(query):
+        bot: PortageBot = query.get_bot()  # type: ignore[assignment]
         try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            # What Telegram answers (the edited message) is not read, so not parsed either.
+            await bot.call_unparsed(
+                "edit_message_text",
+                {
+                    "chat_id": query.message.chat.id,
+                    "message_id": query.message.message_id,
+                    "text": text,
+                    "parse_mode": ParseMode.HTML,
+                    "reply_markup": markup,
+                },
+            )
             return
         except BadRequest as error:
             # The same tap twice leaves the message as it was.

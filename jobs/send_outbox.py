@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
-from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import outbox
@@ -17,6 +16,7 @@ from bot.context import BotApplication, BotContext, Services
 from bot.delivery import deliver
 from bot.outbox import ClaimedMessage
 from bot.send_pace import SendReleased, SharedPace
+from bot.telegram_bot import PortageBot
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class OutboxSender:
     are recorded as soon as a burst is answered, so a crash can repeat only the sends in flight
     or just answered."""
 
-    def __init__(self, services: Services, bot: Bot) -> None:
+    def __init__(self, services: Services, bot: PortageBot) -> None:
         self.services = services
         self.bot = bot
         settings = services.settings
@@ -164,7 +164,9 @@ class OutboxSender:
         if self.pace.closed:
             return SendResult("released")
         try:
-            sent = await deliver(self.bot, message.chat_id, message.payload, outbox_pace=self.pace)
+            message_id = await deliver(
+                self.bot, message.chat_id, message.payload, outbox_pace=self.pace
+            )
         except SendReleased:
             return SendResult("released")
         except RetryAfter as error:
@@ -180,7 +182,7 @@ class OutboxSender:
             return SendResult("transient", reason=type(error).__name__)
         except TelegramError as error:
             return SendResult("bad_request", reason=error.message)
-        return SendResult("sent", telegram_message_id=sent.message_id)
+        return SendResult("sent", telegram_message_id=message_id)
 
     async def _record(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot import outbox
@@ -64,6 +65,23 @@ async def test_server_errors_back_off_and_give_up_after_five_attempts(bot, fake,
     assert row.status == "failed" and row.attempts == 5
     assert "gave up" in row.last_error
     assert _reminders(parent) == 0
+
+
+async def test_a_sent_row_keeps_the_id_telegram_gave_the_message(bot, fake, clock):
+    parent = await _joined(bot, fake)
+    clock.set(AT_REMINDER)
+    await bot.tick()
+    reminder = await parent.wait_for(lambda m: REMINDER in m.plain)
+    # Telegram's answer is read as JSON, not as PTB's Message: the id still comes through.
+    [row] = await _outbox(bot)
+    assert row.status == "sent"
+    assert row.telegram_message_id == reminder.message_id
+    assert [m.message_id for m in parent.inbox()].count(reminder.message_id) == 1
+
+
+async def test_only_the_calls_named_for_it_skip_parsing_telegrams_answer(bot):
+    with pytest.raises(ValueError, match="send_photo"):
+        await bot.app.bot.call_unparsed("send_photo", {"chat_id": 1, "photo": "x"})
 
 
 async def test_a_server_error_then_success_sends_exactly_once(bot, fake, clock):
