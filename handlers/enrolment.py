@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -123,43 +124,63 @@ async def start(update: Update, context: BotContext) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Consent:
+    """A carer's answer to the privacy notice, as recorded, and what decides the reply."""
+
+    has_time: bool
+    stopped: bool
+    waiting_list: bool
+    child_name: str
+    removed: bool
+
+
+async def _record_consent_answer(context: BotContext, agreed: bool) -> _Consent | None:
+    """None when there is no question to answer (an old notice, already answered)."""
+    async with context.db() as session:
+        carer = await session.get(Carer, context.carer_id)
+        if carer is None or not consent_needed(carer):
+            return None
+        family = await session.get(Family, carer.family_id)
+        answer = _Consent(
+            has_time=carer.reminder_time_local is not None,
+            stopped=carer.stopped_at_utc is not None,
+            waiting_list=family is not None and family.announcements_only,
+            child_name=family.child_name if family else "",
+            removed=False,
+        )
+        if agreed:
+            await record_consent(session, context.clock, carer)
+            return answer
+        return replace(answer, removed=await decline_consent(session, context.clock, carer))
+
+
 async def consent_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     agreed = callbacks.parse_consent(query.data)
-    async with context.db() as session:
-        carer = await session.get(Carer, context.carer_id)
-        if carer is None or agreed is None or not consent_needed(carer):
-            await query.answer(context.texts.label("tap_stale"))
-            return
-        has_time = carer.reminder_time_local is not None
-        stopped = carer.stopped_at_utc is not None
-        family = await session.get(Family, carer.family_id)
-        waiting_list = family is not None and family.announcements_only
-        child_name = family.child_name if family else ""
-        removed = False
-        if agreed:
-            await record_consent(session, context.clock, carer)
-        else:
-            removed = await decline_consent(session, context.clock, carer)
+    consent = await _record_consent_answer(context, agreed) if agreed is not None else None
+    if consent is None:
+        await query.answer(context.texts.label("tap_stale"))
+        return
     await query.answer()
     await replies.remove_buttons(query)
-    if agreed and has_time:
+    if agreed and consent.has_time:
         log.info("carer %s agreed to the changed notice", context.carer_id)
         await replies.send(
-            query, context.texts.render("parent/consent_given.html.j2", stopped=stopped)
+            query, context.texts.render("parent/consent_given.html.j2", stopped=consent.stopped)
         )
-    elif agreed and waiting_list:
+    elif agreed and consent.waiting_list:
         log.info("carer %s consented (waiting list)", context.carer_id)
-        await replies.send(
-            query,
-            context.texts.render("parent/waiting_list_welcome.html.j2", child_name=child_name),
+        welcome = context.texts.render(
+            "parent/waiting_list_welcome.html.j2", child_name=consent.child_name
         )
+        await replies.send(query, welcome)
     elif agreed:
         log.info("carer %s consented", context.carer_id)
         question = reminder_time.time_question(context, current=None, changing=False)
         await replies.send(query, question.text, question.markup)
-    elif removed:
+    elif consent.removed:
         log.info("update %s: consent declined, carer removed", update.update_id)
         await replies.send(query, context.texts.render("parent/consent_declined.html.j2"))
     else:

@@ -55,14 +55,15 @@ async def add_note_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     day = callbacks.parse_add_note(query.data)
-    async with context.db() as session:
-        carer = await context.carer(session)
-        family = await context.family(session)
-        today = today_for(family, context.clock)
-        if day is None or not is_open(day, today):
-            await query.answer(context.texts.label("answer_day_closed"))
-            return
-        if day < today:
+    assert context.family_as_read is not None
+    today = today_for(context.family_as_read, context.clock)
+    if day is None or not is_open(day, today):
+        await query.answer(context.texts.label("answer_day_closed"))
+        return
+    if day < today:
+        # An earlier day's note: the next thing they send is for that day, not today.
+        async with context.db() as session:
+            carer = await context.carer(session)
             await conversation.expect(
                 session, context.clock, carer.telegram_user_id, "note", {"day": day.isoformat()}
             )

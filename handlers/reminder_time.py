@@ -147,18 +147,29 @@ async def days_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     days = callbacks.parse_reminder_days(query.data)
+    text = await _days_chosen(context, days) if days is not None else None
+    if text is None:
+        await query.answer(context.texts.label("tap_stale"))
+        return
+    log.info("carer %s set reminder days", context.carer_id)
+    await query.answer()
+    await replies.show(query, text)
+
+
+async def _days_chosen(context: BotContext, days: str) -> str | None:
+    """Stores the days; returns the confirmation to show, or None for a carer with no time yet
+    (an old days question)."""
     async with context.db() as session:
         carer = await context.carer(session)
-        if days is None or carer.reminder_time_local is None:
-            await query.answer(context.texts.label("tap_stale"))
-            return
+        if carer.reminder_time_local is None:
+            return None
         state = await conversation.awaiting(session, carer.telegram_user_id)
         first_time = bool(state and state.what == "reminder_days" and state.data.get("first_time"))
         await conversation.clear(session, carer.telegram_user_id)
         set_reminder_days(context.clock, carer, days)
         family = await context.family(session)
         upcoming = next_reminder(carer, family.timezone, context.clock.now())
-        text = context.texts.render(
+        return context.texts.render(
             "parent/schedule_confirmed.html.j2",
             first_time=first_time,
             child_name=family.child_name,
@@ -168,9 +179,6 @@ async def days_tapped(update: Update, context: BotContext) -> None:
             if upcoming
             else None,
         )
-    log.info("carer %s set reminder days", context.carer_id)
-    await query.answer()
-    await replies.show(query, text)
 
 
 def register(app: BotApplication) -> None:

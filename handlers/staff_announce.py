@@ -121,16 +121,18 @@ async def _step(
         await _pick_groups(update, context, member, draft.id)
     elif tap.op == "next":
         async with context.db() as session:
-            if not await announcements.group_ids(session, draft.id):
-                await query.answer(texts.label("announce_pick_a_group"))
-                return
-            await conversation.expect(
-                session,
-                context.clock,
-                member.telegram_user_id or 0,
-                AWAITING_TEXT,
-                {"announcement_id": draft.id},
-            )
+            has_groups = bool(await announcements.group_ids(session, draft.id))
+            if has_groups:
+                await conversation.expect(
+                    session,
+                    context.clock,
+                    member.telegram_user_id or 0,
+                    AWAITING_TEXT,
+                    {"announcement_id": draft.id},
+                )
+        if not has_groups:
+            await query.answer(texts.label("announce_pick_a_group"))
+            return
         await say(update, context, texts.render("visitor/announce_ask_text.html.j2"))
     elif tap.op == "ev" and tap.number == 0:
         async with context.db() as session:
