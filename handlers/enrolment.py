@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -142,17 +142,21 @@ async def _record_consent_answer(context: BotContext, agreed: bool) -> _Consent 
         if carer is None or not consent_needed(carer):
             return None
         family = await session.get(Family, carer.family_id)
-        answer = _Consent(
-            has_time=carer.reminder_time_local is not None,
-            stopped=carer.stopped_at_utc is not None,
-            waiting_list=family is not None and family.announcements_only,
-            child_name=family.child_name if family else "",
-            removed=False,
-        )
+        # Read before the answer is recorded: declining may remove the carer.
+        has_time = carer.reminder_time_local is not None
+        stopped = carer.stopped_at_utc is not None
+        removed = False
         if agreed:
             await record_consent(session, context.clock, carer)
-            return answer
-        return replace(answer, removed=await decline_consent(session, context.clock, carer))
+        else:
+            removed = await decline_consent(session, context.clock, carer)
+        return _Consent(
+            has_time=has_time,
+            stopped=stopped,
+            waiting_list=family is not None and family.announcements_only,
+            child_name=family.child_name if family else "",
+            removed=removed,
+        )
 
 
 async def consent_tapped(update: Update, context: BotContext) -> None:
