@@ -24,19 +24,9 @@ def make_engine(database_url: str) -> AsyncEngine:
             # aiosqlite's connection, with each statement in one trip to its thread.
             async_creator=lambda: sqlite_driver.connect(database, busy_timeout_seconds=30),
             hide_parameters=True,
-            # The pool's own reset is `_rollback_only_an_open_transaction` below.
-            pool_reset_on_return=None,
         )
-
-        @event.listens_for(engine.sync_engine, "reset")
-        def _rollback_only_an_open_transaction(dbapi_connection, _record, _state) -> None:  # type: ignore[no-untyped-def]
-            # The pool rolls back every connection handed back, even one whose transaction was
-            # just committed. With aiosqlite that no-op is a round trip to the connection's
-            # thread, one a transaction: about 8% of a short transaction's CPU. SQLite knows
-            # whether a transaction is open, so only an open one is rolled back (SQLAlchemy's
-            # "custom reset scheme", docs: core/pooling.html#pool-reset-on-return).
-            if dbapi_connection.driver_connection.in_transaction:
-                dbapi_connection.rollback()
+        # The pool rolls back every connection handed back, even one whose transaction was just
+        # committed; the driver's rollback makes no trip to its thread when none is open.
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
