@@ -21,6 +21,11 @@ replies    5,000 parents, each with a reminder in their chat (sent with the limi
            answerCallbackQuery's arrival; (b) 2,000 parents tap "A little" at 200 a second:
            p50/p99. Every tap must be answered and its answer be in diary_answers.
            Targets: ≥ 300 updates/s (SQLite), p99 < 100 ms at 200/s.
+floor      The replies benchmark's taps, against bench/bare_bot.py instead of
+           the bot: python-telegram-bot with the bot's own HTTP client, rate limiter, update
+           processor and event loop, answering each tap and editing its card, with no database,
+           templates or checks. Not in the default run; a reference for what the stack alone
+           costs a tap (bot CPU a tap, taps a second) beside replies' figures. No target.
 busy       10,000 families whose reminder falls in the same minute, as in fanout; while the
            outbox sends them, parents who have their reminder tap "Yes", 5 a second for 60 s
            (each parent once). Time from each tap's update to its answerCallbackQuery, and to
@@ -36,9 +41,9 @@ memory     20,000 families enrolled, all their reminders due in the same minute:
            resident memory (VmHWM) after it has queued them all and sent for 30 s.
            Target: under 200 MB.
 
-Options: --db sqlite|postgres|both, --only fanout,replies,busy,summaries,memory, --scale 0.1 (a
-tenth of every count, for a quick run; targets that depend on the count scale with it;
-`0.3,memory=1` sets one benchmark's scale on its own), --write (rewrite bench/RESULTS.md with
+Options: --db sqlite|postgres|both, --only fanout,replies,busy,summaries,memory (or floor),
+--scale 0.1 (a tenth of every count, for a quick run; targets that depend on the count scale with
+it; `0.3,memory=1` sets one benchmark's scale on its own), --write (rewrite bench/RESULTS.md with
 this run) or --append (add this run below the others there), --profile DIR (profile the bot
 process: py-spy if it is on PATH, every thread, summed up by `python -m bench.profile_summary
 DIR/NAME.txt`; otherwise cProfile of the event loop's thread, DIR/NAME.prof; the figures of a
@@ -57,9 +62,12 @@ from bench import busy, fanout, memory, replies, summaries
 from bench.common import Options, Row, log, parse_scale, table
 from bench.results import write_results
 
+# `floor` measures the stack, not the bot: asked for by name only.
+DEFAULT_BENCHMARKS = ("fanout", "replies", "busy", "summaries", "memory")
 BENCHMARKS = {
     "fanout": fanout.run,
     "replies": replies.run,
+    "floor": replies.run_floor,
     "busy": busy.run,
     "summaries": summaries.run,
     "memory": memory.run,
@@ -73,7 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument(
         "--only",
-        default=",".join(BENCHMARKS),
+        default=",".join(DEFAULT_BENCHMARKS),
         help="comma-separated: " + ",".join(BENCHMARKS),
     )
     parser.add_argument(

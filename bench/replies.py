@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bench.common import (
+    PYTHON,
+    ROOT,
     BotProcess,
     CallScanner,
     Options,
@@ -58,6 +61,18 @@ async def _reminders_in_chats(
     return reminders
 
 
+@dataclass(frozen=True)
+class Tapped:
+    latencies: list[float]  # from each update's creation to its answer, in seconds
+    span: float  # from the first tap to the last answer
+    pushed: float  # the seconds the taps took to push
+    answered: int
+    bot_cpu: float  # the bot's CPU seconds meanwhile
+
+    def cpu_ms_a_tap(self) -> float:
+        return self.bot_cpu * 1000 / self.answered if self.answered else float("nan")
+
+
 async def _tap_all(
     fake: FakeBotApi,
     taps: list[tuple[FakeUser, SentMessage, str]],
@@ -65,10 +80,8 @@ async def _tap_all(
     *,
     rate: float | None,
     within: float,
-) -> tuple[list[float], float, float, int]:
-    """Push the taps (all at once, or `rate` a second) and wait for every answer. Returns the
-    latencies (s), the seconds from the first tap to the last answer, the seconds the taps took
-    to push, and how many were answered."""
+) -> Tapped:
+    """Push the taps (all at once, or `rate` a second) and wait for every answer."""
     scanner = CallScanner(fake)
     scanner_start = scanner.position
     created: dict[str, float] = {}
@@ -103,9 +116,10 @@ async def _tap_all(
     methods = Counter(call.method for call in fake.calls[scanner_start:])
     log(f"  calls: {dict(methods)}")
     after = bot.stats()
+    bot_cpu = after.cpu_seconds - before.cpu_seconds
     log(
         f"  {len(answered_at)} answered in {wall:.1f} s; bot CPU "
-        f"{after.cpu_seconds - before.cpu_seconds:.1f} s (user "
+        f"{bot_cpu:.1f} s (user "
         f"{after.user_seconds - before.user_seconds:.1f}, system "
         f"{after.system_seconds - before.system_seconds:.1f}); "
         f"fake (this process) CPU {time.process_time() - own_cpu:.1f} s"
@@ -113,17 +127,38 @@ async def _tap_all(
     latencies = [answered_at[q] - created[q] for q in answered_at]
     first = min(created.values())
     span = (max(answered_at.values()) - first) if answered_at else float("nan")
-    return latencies, span, pushed, len(answered_at)
+    return Tapped(latencies, span, pushed, len(answered_at), bot_cpu)
+
+
+class BareBotProcess(BotProcess):
+    """bench/bare_bot.py instead of `portage-bot run`: the stack without the project's code."""
+
+    def command(self, *args: str) -> list[str]:
+        return [str(PYTHON), str(ROOT / "bench" / "bare_bot.py")]
 
 
 async def run(kind: str, options: Options) -> list[Row]:
+    return await _run(kind, options, bare=False)
+
+
+async def run_floor(kind: str, options: Options) -> list[Row]:
+    """The same taps against bench/bare_bot.py: what the stack alone costs a tap."""
+    return await _run(kind, options, bare=True)
+
+
+async def _run(kind: str, options: Options, *, bare: bool) -> list[Row]:
     parents = scaled(PARENTS, options.scale)
     paced = min(parents, scaled(PACED_TAPS, options.scale))
-    name = options.label("replies")
-    stage = await open_stage("replies", kind, options, limits=False)
+    benchmark = "floor" if bare else "replies"
+    name = options.label(benchmark)
+    stage = await open_stage(benchmark, kind, options, limits=False)
     fake, services = stage.fake, stage.services
     setup = stage.bot(extra_env=FAST_SEND)
-    bot = stage.bot(profile=options.profile_path(f"replies-{kind}"))
+    profile = options.profile_path(f"{benchmark}-{kind}")
+    if bare:
+        bot: BotProcess = BareBotProcess(fake, stage.url, stage.work, profile=profile)
+    else:
+        bot = stage.bot(profile=profile)
     try:
         log(f"replies/{kind}: seeding {parents:,} families")
         seeded = await stage.enrol(parents, enrolled_at=datetime.now(UTC) - timedelta(minutes=10))
@@ -139,9 +174,7 @@ async def run(kind: str, options: Options) -> list[Row]:
         log(f"replies/{kind}: {parents:,} taps, as fast as the fake can push them")
         users = [fake.user(user_id) for user_id in seeded.user_ids]
         burst = [(u, reminders[u.id], answer_button(reminders[u.id], "y")) for u in users]
-        latencies, span, pushed, answered = await _tap_all(
-            fake, burst, bot, rate=None, within=parents / 20 + 60
-        )
+        burst_run = await _tap_all(fake, burst, bot, rate=None, within=parents / 20 + 60)
         await fake.wait_idle(timeout=300, quiet=1.0)  # the cards' edits too
         recorded = await answers_recorded(services, "yes")
 
@@ -150,9 +183,7 @@ async def run(kind: str, options: Options) -> list[Row]:
         for user in users[:paced]:
             card = next(m for m in user.inbox() if m.message_id == reminders[user.id].message_id)
             steady.append((user, card, answer_button(card, "l")))
-        paced_latencies, paced_span, paced_pushed, paced_answered = await _tap_all(
-            fake, steady, bot, rate=PACED_RATE, within=paced / 20 + 60
-        )
+        paced_run = await _tap_all(fake, steady, bot, rate=PACED_RATE, within=paced / 20 + 60)
         await fake.wait_idle(timeout=300, quiet=1.0)
         paced_recorded = await answers_recorded(services, "a_little")
         stats = await bot.stop()
@@ -162,13 +193,36 @@ async def run(kind: str, options: Options) -> list[Row]:
         await bot.stop()
         await stage.close()
 
+    answered, span, pushed = burst_run.answered, burst_run.span, burst_run.pushed
     rate = answered / span if span > 0 else 0.0
-    p50, p99 = median(latencies) * 1000, percentile(latencies, 0.99) * 1000
-    paced_p50 = median(paced_latencies) * 1000
-    paced_p99 = percentile(paced_latencies, 0.99) * 1000
+    p50 = median(burst_run.latencies) * 1000
+    p99 = percentile(burst_run.latencies, 0.99) * 1000
+    paced_answered, paced_pushed = paced_run.answered, paced_run.pushed
+    paced_p50 = median(paced_run.latencies) * 1000
+    paced_p99 = percentile(paced_run.latencies, 0.99) * 1000
     paced_rate = (paced - 1) / paced_pushed if paced_pushed > 0 else float("nan")
     memory = f"; bot VmHWM {stats.hwm_mb:.0f} MB" if stats else ""
     target_note = "" if kind == "sqlite" else " (set for SQLite)"
+    paced_figure = f"at {paced_rate:.0f}/s: p50 {paced_p50:.0f} ms, p99 {paced_p99:.0f} ms"
+    cpu_figure = (
+        f"bot CPU {burst_run.cpu_ms_a_tap():.2f} ms a tap (burst), "
+        f"{paced_run.cpu_ms_a_tap():.2f} ms (at 200/s)"
+    )
+    if bare:
+        # A reference for the replies benchmark, not a target of its own.
+        return [
+            Row(name, kind, f"{rate:.0f} updates/s ({answered:,} taps)", "-", None),
+            Row(name, kind, paced_figure, "-", None),
+            Row(
+                name,
+                kind,
+                cpu_figure,
+                "-",
+                None,
+                f"answered {answered + paced_answered:,}/{parents + paced:,}; {len(errors)} "
+                f"error answers (not 429), {fake.too_many_requests} 429s",
+            ),
+        ]
     return [
         Row(
             name,
@@ -180,14 +234,15 @@ async def run(kind: str, options: Options) -> list[Row]:
             f"answers (not 429), {fake.too_many_requests} 429s{memory}",
         ),
         Row(name, kind, f"burst p50 {p50:.0f} ms, p99 {p99:.0f} ms", "-", None),
+        Row(name, kind, cpu_figure, "-", None),
         Row(
             name,
             kind,
-            f"at {paced_rate:.0f}/s: p50 {paced_p50:.0f} ms, p99 {paced_p99:.0f} ms",
+            paced_figure,
             f"p99 < {P99_TARGET_MS:g} ms{target_note}",
             paced_p99 < P99_TARGET_MS and paced_answered == paced,
-            f"{paced:,} taps over {paced_pushed:.1f} s, last answer {paced_span:.2f} s after the "
-            "first tap",
+            f"{paced:,} taps over {paced_pushed:.1f} s, last answer {paced_run.span:.2f} s after "
+            "the first tap",
         ),
         Row(
             name,
