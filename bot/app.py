@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 
 from bot import logs
 from bot.activities import load_library
+from bot.answer_recorder import AnswerRecorder
 from bot.clock import Clock, SystemClock, next_tick_at
 from bot.config import Settings, require_token
 from bot.context import BotApplication, BotContext, Services
@@ -159,6 +160,7 @@ def build_application(
     application: BotApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
     application.bot_data["outbox_sender"] = send_outbox.OutboxSender(services, application.bot)
+    application.bot_data["answer_recorder"] = AnswerRecorder(services.sessions, services.clock)
     application.bot_data["run_jobs"] = run_jobs
     for module in HANDLER_MODULES:
         module.register(application)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.activities import ActivityLibrary
+from bot.answer_recorder import AnswerRecorder
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE
@@ -62,6 +63,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         if family is None:
             raise LookupError(f"family {self.family_id} is gone")
         return family
+
+    @property
+    def answers(self) -> AnswerRecorder:
+        """Where a parent's answer tap is recorded, with the others arriving with it."""
+        return self.application.bot_data["answer_recorder"]
 
     def db(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session in a transaction, committed when the block ends without error."""

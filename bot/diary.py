@@ -232,6 +232,17 @@ def _answer_upsert(dialect: str) -> Any:
 _UPSERT_ANSWER = {dialect: _answer_upsert(dialect) for dialect in ("sqlite", "postgresql")}
 
 
+@dataclass(frozen=True)
+class Tap:
+    """A carer's answer button: how `target_id` went on `day`, for `family`."""
+
+    carer_id: int
+    family: Family
+    target_id: int
+    day: date
+    code: str
+
+
 async def record_answer(
     session: AsyncSession,
     clock: Clock,
@@ -242,39 +253,64 @@ async def record_answer(
     day: date,
     code: str,
 ) -> Answered:
-    """Record (or change) how a target went on a day, for the carer `carer_id` of `family`.
-    The target must be on that day's card (the family's plan in force that day) and the day
-    still open. The card is read first and comes back with the answer on it, so a tap costs
-    the card's queries and the write, and a refusal is explained only when there is one."""
-    today = today_for(family, clock)
-    if not is_open(day, today):
-        return Answered(await _refusal(session, family, target_id, day, today))
-    card = await day_card(session, family, day, today)
-    tapped = next((target for target in card.targets if target.target_id == target_id), None)
-    if tapped is None:
-        return Answered(await _refusal(session, family, target_id, day, today))
-    parsed = _parse_answer(code, tapped.tries)
-    if parsed is None:
-        return Answered(AnswerOutcome.INVALID)
-    answer, tries_succeeded = parsed
-    values = {
-        "family_id": family.id,
-        "target_id": target_id,
-        "local_date": day,
-        "answer": answer,
-        "tries_succeeded": tries_succeeded,
-        "answered_by_carer_id": carer_id,
-        "answered_at_utc": clock.now(),
-    }
-    connection = await session.connection()
-    await connection.execute(_UPSERT_ANSWER[dialect_name(session)], values)
-    targets = [
-        replace(target, answer=answer, tries_succeeded=tries_succeeded)
-        if target is tapped
-        else target
-        for target in card.targets
-    ]
-    return Answered(AnswerOutcome.SAVED, replace(card, targets=targets))
+    """Record (or change) how a target went on a day: `record_answers` for one tap."""
+    tap = Tap(carer_id=carer_id, family=family, target_id=target_id, day=day, code=code)
+    return (await record_answers(session, clock, [tap]))[0]
+
+
+async def record_answers(session: AsyncSession, clock: Clock, taps: list[Tap]) -> list[Answered]:
+    """Record (or change) how a target went on a day, for each tap, in order; what each came to.
+    A tap's target must be on that day's card (the family's plan in force that day) and the day
+    still open. The cards are read first, all in two queries, and each comes back with its tap's
+    answer on it (and those of the taps before it on the same card); the answers are written in
+    one statement. A refusal is explained only when there is one."""
+    answered: list[Answered | None] = [None] * len(taps)
+    todays = [today_for(tap.family, clock) for tap in taps]
+    open_taps = [index for index, tap in enumerate(taps) if is_open(tap.day, todays[index])]
+    cards = await day_cards(session, [(taps[i].family, taps[i].day, todays[i]) for i in open_taps])
+    # One row per target and day, the later tap's: PostgreSQL refuses an INSERT .. ON CONFLICT
+    # that changes a row twice, should a driver send the rows as one multi-row statement.
+    rows: dict[tuple[int, date], dict[str, Any]] = {}
+    now = clock.now()
+    for index in open_taps:
+        tap = taps[index]
+        card = cards[(tap.family.id, tap.day)]
+        tapped = next((t for t in card.targets if t.target_id == tap.target_id), None)
+        if tapped is None:
+            continue  # explained below
+        parsed = _parse_answer(tap.code, tapped.tries)
+        if parsed is None:
+            answered[index] = Answered(AnswerOutcome.INVALID)
+            continue
+        answer, tries_succeeded = parsed
+        rows[(tap.target_id, tap.day)] = {
+            "family_id": tap.family.id,
+            "target_id": tap.target_id,
+            "local_date": tap.day,
+            "answer": answer,
+            "tries_succeeded": tries_succeeded,
+            "answered_by_carer_id": tap.carer_id,
+            "answered_at_utc": now,
+        }
+        card = replace(
+            card,
+            targets=[
+                replace(target, answer=answer, tries_succeeded=tries_succeeded)
+                if target is tapped
+                else target
+                for target in card.targets
+            ],
+        )
+        cards[(tap.family.id, tap.day)] = card
+        answered[index] = Answered(AnswerOutcome.SAVED, card)
+    if rows:
+        connection = await session.connection()
+        await connection.execute(_UPSERT_ANSWER[dialect_name(session)], list(rows.values()))
+    for index, tap in enumerate(taps):
+        if answered[index] is None:
+            outcome = await _refusal(session, tap.family, tap.target_id, tap.day, todays[index])
+            answered[index] = Answered(outcome)
+    return [result for result in answered if result is not None]
 
 
 async def _refusal(

@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks, cards, conversation
 from bot.context import BotApplication, BotContext
-from bot.diary import Answered, AnswerOutcome, is_open, record_answer, today_for
+from bot.diary import Answered, AnswerOutcome, Tap, is_open, today_for
 from handlers import CONVERSATION_GROUP, replies
 
 log = logging.getLogger(__name__)
@@ -25,22 +25,21 @@ _OUTCOME_LABELS = {
 async def answer_tapped(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    tap = callbacks.parse_answer(query.data)
+    parsed = callbacks.parse_answer(query.data)
     assert context.carer_id is not None and context.family_as_read is not None
-    async with context.db() as session:
-        if tap is None:
-            answered = Answered(AnswerOutcome.INVALID)
-        else:
-            answered = await record_answer(
-                session,
-                context.clock,
+    if parsed is None:
+        answered = Answered(AnswerOutcome.INVALID)
+    else:
+        answered = await context.answers.record(
+            Tap(
                 carer_id=context.carer_id,
                 # A tap is the commonest update: the family is not read a second time.
                 family=context.family_as_read,
-                target_id=tap.target_id,
-                day=tap.day,
-                code=tap.code,
+                target_id=parsed.target_id,
+                day=parsed.day,
+                code=parsed.code,
             )
+        )
     outcome = answered.outcome
     log.info("carer %s answer tap: %s", context.carer_id, outcome.value)
     # The parent's spinner stops first; the card is drawn after.
