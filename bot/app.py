@@ -6,17 +6,20 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import logs
 from bot.activities import load_library
-from bot.answer_recorder import AnswerRecorder
+from bot.batching import Batcher
 from bot.clock import Clock, SystemClock, next_tick_at
 from bot.config import Settings, require_token
-from bot.context import BotApplication, BotContext, Services
+from bot.context import Batchers, BotApplication, BotContext, Services
 from bot.db import make_engine, make_sessionmaker
+from bot.diary import Answered, Tap, record_answers
+from bot.enrolment import find_carers_at_home
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.migrate import upgrade_to_head
 from bot.rate_limit import TelegramLimits
@@ -160,11 +163,21 @@ def build_application(
     application: BotApplication = builder.build()  # type: ignore[assignment]
     application.bot_data["services"] = services
     application.bot_data["outbox_sender"] = send_outbox.OutboxSender(services, application.bot)
-    application.bot_data["answer_recorder"] = AnswerRecorder(services.sessions, services.clock)
+    application.bot_data["batchers"] = _batchers(services)
     application.bot_data["run_jobs"] = run_jobs
     for module in HANDLER_MODULES:
         module.register(application)
     return application
+
+
+def _batchers(services: Services) -> Batchers:
+    async def record(session: AsyncSession, taps: list[Tap]) -> list[Answered]:
+        return await record_answers(session, services.clock, taps)
+
+    return Batchers(
+        carers_at_home=Batcher(services.sessions, find_carers_at_home, name="carers at home"),
+        answers=Batcher(services.sessions, record, name="answers"),
+    )
 
 
 async def _post_init(application: BotApplication) -> None:

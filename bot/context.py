@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.activities import ActivityLibrary
-from bot.answer_recorder import AnswerRecorder
+from bot.batching import Batcher
 from bot.clock import Clock
 from bot.config import Settings
+from bot.diary import Answered, Tap
+from bot.enrolment import CarerAtHome
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Carer, Family
 from bot.staff import StaffMember
@@ -28,6 +30,14 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     texts: Texts
     library: ActivityLibrary
+
+
+@dataclass
+class Batchers:
+    """Work done for many updates at once (bot/batching.py); one of each per application."""
+
+    carers_at_home: Batcher[int, CarerAtHome | None]
+    answers: Batcher[Tap, Answered]
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -65,9 +75,15 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return family
 
     @property
-    def answers(self) -> AnswerRecorder:
-        """Where a parent's answer tap is recorded, with the others arriving with it."""
-        return self.application.bot_data["answer_recorder"]
+    def carers_at_home(self) -> Batcher[int, CarerAtHome | None]:
+        """The carer a Telegram user is (`find_carers_at_home`), looked up with the others
+        arriving at the same moment."""
+        return self.application.bot_data["batchers"].carers_at_home
+
+    @property
+    def answers(self) -> Batcher[Tap, Answered]:
+        """A parent's answer tap recorded (`record_answers`) with the others arriving with it."""
+        return self.application.bot_data["batchers"].answers
 
     def db(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session in a transaction, committed when the block ends without error."""

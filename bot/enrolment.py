@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, UnknownTimeZone, as_utc, checked_timezone
@@ -193,21 +193,29 @@ class CarerAtHome:
 
 
 # Built once, with a parameter: every update a parent sends starts with it.
-_CARER_AT_HOME = (
+_CARERS_AT_HOME = (
     select(Carer, Family, ChatState, Staff.id)
     .join(Family, Family.id == Carer.family_id)
     .outerjoin(ChatState, ChatState.telegram_user_id == Carer.telegram_user_id)
     .outerjoin(Staff, Staff.telegram_user_id == Carer.telegram_user_id)
-    .where(Carer.telegram_user_id == bindparam("telegram_user_id"))
+    .where(Carer.telegram_user_id.in_(bindparam("telegram_user_ids", expanding=True)))
 )
 
 
-async def find_carer_at_home(session: AsyncSession, telegram_user_id: int) -> CarerAtHome | None:
-    """A carer with their family and any open question, and whether they are also staff, in one
-    query: every update a parent sends starts here."""
-    result = await session.execute(_CARER_AT_HOME, {"telegram_user_id": telegram_user_id})
-    row = result.first()
-    return CarerAtHome(*row) if row is not None else None
+async def find_carers_at_home(
+    session: AsyncSession, telegram_user_ids: list[int]
+) -> list[CarerAtHome | None]:
+    """For each Telegram user, in order: the carer with their family and any open question, and
+    whether they are also staff; None for a user who is not a carer. One query for them all:
+    every update a parent sends starts here, and many arrive together (bot/batching.py)."""
+    result = await session.execute(_CARERS_AT_HOME, {"telegram_user_ids": telegram_user_ids})
+    found = {row[0].telegram_user_id: CarerAtHome(*row) for row in result}
+    return [found.get(telegram_user_id) for telegram_user_id in telegram_user_ids]
+
+
+async def mark_reachable(session: AsyncSession, carer_id: int) -> None:
+    """The carer is talking to the bot again (they unblocked it): messages go to them again."""
+    await session.execute(update(Carer).where(Carer.id == carer_id).values(unreachable_at_utc=None))
 
 
 async def redeem_invite(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot import callbacks, conversation
 from bot.clock import as_utc
 from bot.context import BotApplication, BotContext
-from bot.enrolment import consent_needed, find_carer_at_home, find_staff
+from bot.enrolment import consent_needed, find_staff, mark_reachable
 from bot.i18n import language_of
 from bot.models import ChatState
 from bot.staff import member_of
@@ -58,32 +57,39 @@ async def identify(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     message = update.effective_message
     is_command = _command(update) is not None
-    # Every update starts here, so one transaction and as few queries as can be: a parent's
-    # (nearly every update) takes one, and only someone who is not a carer is looked for in staff.
-    async with context.db() as session:
-        at_home = await find_carer_at_home(session, user.id)
-        staff = None
-        if at_home is None or at_home.staff_id is not None:
+    # Every update starts here: a parent's (nearly every update) is found with the others
+    # arriving at the same moment, in one query (bot/batching.py); only someone who is not a
+    # carer is looked for in staff, and a write is made only when there is something to change.
+    at_home = await context.carers_at_home.run(user.id)
+    if at_home is None or at_home.staff_id is not None:
+        async with context.db() as session:
             staff = await find_staff(session, user.id)
-        if staff is not None:
-            # A visitor or manager: their own conversations take it from here.
-            context.staff = member_of(staff)
-            state = await session.get(ChatState, user.id)
-            await _forget_stale_question(session, context, state, is_command=is_command)
-            return
-        # Until we know their choice, a parent reads the language their Telegram app is set to.
-        context.language = language_of(user.language_code).code
-        if _is_start(update):
-            return
-        if at_home is not None:
-            carer = at_home.carer
-            context.carer_id, context.family_id = carer.id, carer.family_id
-            context.family_as_read = at_home.family
-            context.language = carer.language
-            if carer.unreachable_at_utc is not None and (message or update.callback_query):
-                # They are talking to us again, so they unblocked the bot.
-                carer.unreachable_at_utc = None
-            await _forget_stale_question(session, context, at_home.awaiting, is_command=is_command)
+            if staff is not None:
+                # A visitor or manager: their own conversations take it from here.
+                context.staff = member_of(staff)
+                state = await session.get(ChatState, user.id)
+                if _is_stale(context, state, is_command=is_command):
+                    await conversation.clear(session, user.id)
+                return
+    # Until we know their choice, a parent reads the language their Telegram app is set to.
+    context.language = language_of(user.language_code).code
+    if _is_start(update):
+        return
+    if at_home is not None:
+        carer = at_home.carer
+        context.carer_id, context.family_id = carer.id, carer.family_id
+        context.family_as_read = at_home.family
+        context.language = carer.language
+        # They are talking to us again, so they unblocked the bot.
+        unblocked = carer.unreachable_at_utc is not None and bool(message or update.callback_query)
+        stale = _is_stale(context, at_home.awaiting, is_command=is_command)
+        if unblocked or stale:
+            async with context.db() as session:
+                if unblocked:
+                    await mark_reachable(session, carer.id)
+                    carer.unreachable_at_utc = None
+                if stale:
+                    await conversation.clear(session, user.id)
     if update.my_chat_member is not None:
         # Blocking and unblocking are not something to answer; chat_member records them.
         return
@@ -113,13 +119,12 @@ async def identify(update: Update, context: BotContext) -> None:
             await _ask_to_finish(update, context, "time")
 
 
-async def _forget_stale_question(
-    session: AsyncSession, context: BotContext, state: ChatState | None, *, is_command: bool
-) -> None:
-    if state is not None and (
+def _is_stale(context: BotContext, state: ChatState | None, *, is_command: bool) -> bool:
+    """A question the bot asked that this update no longer answers: a command changes the
+    subject, and an old question is forgotten."""
+    return state is not None and (
         is_command or context.clock.now() - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
-    ):
-        await conversation.clear(session, state.telegram_user_id)
+    )
 
 
 def _is_time_step_message(update: Update) -> bool:

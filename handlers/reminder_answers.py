@@ -30,7 +30,7 @@ async def answer_tapped(update: Update, context: BotContext) -> None:
     if parsed is None:
         answered = Answered(AnswerOutcome.INVALID)
     else:
-        answered = await context.answers.record(
+        answered = await context.answers.run(
             Tap(
                 carer_id=context.carer_id,
                 # A tap is the commonest update: the family is not read a second time.

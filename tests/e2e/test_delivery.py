@@ -120,6 +120,23 @@ async def test_a_blocked_parent_is_marked_unreachable_and_not_retried(bot, fake,
     )
 
 
+async def test_an_unreachable_parent_who_writes_again_gets_reminders_again(bot, fake, clock):
+    parent = await _joined(bot, fake)
+    # Blocked and unblocked, and the updates about both lost: only a 403 told the bot.
+    await fake.block(parent, notify=False)
+    clock.set(AT_REMINDER)
+    await bot.tick()
+    await fake.unblock(parent, notify=False)
+    await parent.send("/today")
+    await parent.wait_for(lambda m: "Today’s practice" in m.plain)
+    async with bot.services.sessions() as session:
+        carer = await session.scalar(select(Carer))
+        assert carer.unreachable_at_utc is None
+    clock.advance(days=1)
+    await bot.tick()
+    await parent.wait_for(lambda m: REMINDER in m.plain)
+
+
 async def test_blocking_and_coming_back_through_my_chat_member(bot, fake, clock):
     parent = await _joined(bot, fake)
     await fake.block(parent)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from bot.models import OutboxMessage
+from bot.models import ChatState, OutboxMessage
 from tests.e2e.helpers import join
 
 REMINDER = "Here is today’s practice"
@@ -87,3 +87,18 @@ async def test_a_question_asked_before_a_restart_is_answered_after_it(bot, fake,
     await parent.tap(ask_days, button_text="Weekdays only")
     done = await parent.wait_for(lambda m: "Monday to Friday" in m.plain)
     assert "20:15" in done.plain
+
+
+async def test_a_question_left_unanswered_for_half_an_hour_is_forgotten(bot, fake, clock):
+    _, parent = await _joined(bot, fake)
+    await parent.send("/time")
+    ask = await parent.wait_for(lambda m: "daily reminder now" in m.plain)
+    await parent.tap(ask, button_text="Another time…")
+    await parent.wait_for(lambda m: "Please type the time" in m.plain)
+    clock.advance(minutes=31)
+    # Typed long after: a note for the diary, not the answer to a question asked long ago.
+    await parent.send("20:15")
+    await parent.wait_for(lambda m: "Saved in Sam’s diary" in m.plain)
+    assert not any("On which days?" in m.plain for m in parent.inbox())
+    async with bot.services.sessions() as session:
+        assert await session.scalar(select(ChatState)) is None

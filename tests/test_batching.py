@@ -1,5 +1,7 @@
-"""Answer taps arriving together are recorded together: one transaction for the lot, each tap
-coming back with its own outcome, in order; one bad tap does not sink the others."""
+"""Work many updates ask for at once is done at once (bot/batching.py): answer taps arriving
+together are recorded in one transaction, each coming back with its own outcome, in order, and
+one bad tap does not sink the others; the carers behind updates arriving together are found in
+one query."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.answer_recorder import AnswerRecorder
-from bot.diary import AnswerOutcome, Tap, today_for
+from bot.batching import Batcher
+from bot.diary import AnswerOutcome, Tap, record_answers, today_for
+from bot.enrolment import find_carers_at_home
 from bot.models import Carer, DiaryAnswer, Family, Plan, Target
 from tests.factories import enrolled_carer
 
@@ -41,8 +44,15 @@ def _commits(services) -> list[int]:
     return commits
 
 
+def _recorder(services, clock) -> Batcher[Tap, object]:
+    async def record(session, taps):
+        return await record_answers(session, clock, taps)
+
+    return Batcher(services.sessions, record, name="answers")
+
+
 def _writers() -> list[asyncio.Task]:
-    return [task for task in asyncio.all_tasks() if task.get_name() == "answer recorder"]
+    return [task for task in asyncio.all_tasks() if task.get_name() == "answers"]
 
 
 async def _answers(services) -> dict[int, tuple[str, int]]:
@@ -53,12 +63,12 @@ async def _answers(services) -> dict[int, tuple[str, int]]:
 
 async def test_taps_arriving_together_are_written_in_one_transaction(services, clock):
     families = await _families(services, clock, 5)
-    recorder = AnswerRecorder(services.sessions, clock)
+    recorder = _recorder(services, clock)
     commits = _commits(services)
 
     answered = await asyncio.gather(
         *(
-            recorder.record(Tap(carer_id, family, target_id, today_for(family, clock), code))
+            recorder.run(Tap(carer_id, family, target_id, today_for(family, clock), code))
             for (carer_id, family, target_id), code in zip(families, "yynly", strict=True)
         )
     )
@@ -79,11 +89,9 @@ async def test_taps_arriving_together_are_written_in_one_transaction(services, c
 
 async def test_a_tap_on_its_own_is_written_at_once(services, clock):
     [(carer_id, family, target_id)] = await _families(services, clock, 1)
-    recorder = AnswerRecorder(services.sessions, clock)
+    recorder = _recorder(services, clock)
 
-    answered = await recorder.record(
-        Tap(carer_id, family, target_id, today_for(family, clock), "l")
-    )
+    answered = await recorder.run(Tap(carer_id, family, target_id, today_for(family, clock), "l"))
 
     assert answered.outcome is AnswerOutcome.SAVED
     assert await _answers(services) == {target_id: ("a_little", carer_id)}
@@ -95,7 +103,7 @@ async def test_refusals_in_a_batch_come_back_in_order_beside_the_saved(services,
     (carer_a, family_a, target_a), (carer_b, family_b, target_b) = await _families(
         services, clock, 2
     )
-    recorder = AnswerRecorder(services.sessions, clock)
+    recorder = _recorder(services, clock)
     today = today_for(family_a, clock)
     taps = [
         Tap(carer_a, family_a, target_b, today, "y"),  # the other family's target
@@ -104,7 +112,7 @@ async def test_refusals_in_a_batch_come_back_in_order_beside_the_saved(services,
         Tap(carer_b, family_b, target_b, today, "n"),
     ]
 
-    answered = await asyncio.gather(*(recorder.record(tap) for tap in taps))
+    answered = await asyncio.gather(*(recorder.run(tap) for tap in taps))
 
     assert [a.outcome for a in answered] == [
         AnswerOutcome.NOT_YOURS,
@@ -132,12 +140,12 @@ async def test_two_carers_tapping_the_same_target_in_one_batch_keep_the_later(se
         session.add(second)
         await session.flush()
         second_carer = second.id
-    recorder = AnswerRecorder(services.sessions, clock)
+    recorder = _recorder(services, clock)
     today = today_for(family, clock)
 
     first, later = await asyncio.gather(
-        recorder.record(Tap(first_carer, family, target_id, today, "y")),
-        recorder.record(Tap(second_carer, family, target_id, today, "n")),
+        recorder.run(Tap(first_carer, family, target_id, today, "y")),
+        recorder.run(Tap(second_carer, family, target_id, today, "n")),
     )
 
     assert (first.outcome, later.outcome) == (AnswerOutcome.SAVED, AnswerOutcome.SAVED)
@@ -148,7 +156,7 @@ async def test_two_carers_tapping_the_same_target_in_one_batch_keep_the_later(se
 
 async def test_a_tap_that_cannot_be_written_fails_alone(services, clock):
     families = await _families(services, clock, 3)
-    recorder = AnswerRecorder(services.sessions, clock)
+    recorder = _recorder(services, clock)
     commits = _commits(services)
     taps = [
         Tap(carer_id, family, target_id, today_for(family, clock), "y")
@@ -157,7 +165,7 @@ async def test_a_tap_that_cannot_be_written_fails_alone(services, clock):
     # A carer who is not there: the answer's foreign key refuses it, and the batch with it.
     taps[1] = Tap(999_999, taps[1].family, taps[1].target_id, taps[1].day, "y")
 
-    answered = await asyncio.gather(*(recorder.record(tap) for tap in taps), return_exceptions=True)
+    answered = await asyncio.gather(*(recorder.run(tap) for tap in taps), return_exceptions=True)
 
     assert isinstance(answered[1], IntegrityError)
     assert [answered[0].outcome, answered[2].outcome] == [AnswerOutcome.SAVED] * 2
@@ -171,10 +179,10 @@ async def test_taps_waiting_when_the_loop_shuts_down_are_cancelled_not_left_wait
     services, clock
 ):
     families = await _families(services, clock, 2)
-    recorder = AnswerRecorder(services.sessions, clock)
+    recorder = _recorder(services, clock)
     waiting = [
         asyncio.create_task(
-            recorder.record(Tap(carer_id, family, target_id, today_for(family, clock), "y"))
+            recorder.run(Tap(carer_id, family, target_id, today_for(family, clock), "y"))
         )
         for carer_id, family, target_id in families
     ]
@@ -188,3 +196,29 @@ async def test_taps_waiting_when_the_loop_shuts_down_are_cancelled_not_left_wait
         with pytest.raises(asyncio.CancelledError):
             await task
     assert _writers() == []
+
+
+async def test_the_carers_behind_updates_arriving_together_are_found_in_one_query(services, clock):
+    families = await _families(services, clock, 3)
+    finder = Batcher(services.sessions, find_carers_at_home, name="carers at home")
+    queries: list[str] = []
+    event.listen(
+        services.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_: queries.append(statement),
+    )
+
+    found = await asyncio.gather(*(finder.run(user_id) for user_id in (2002, 999, 2000)))
+
+    # In the order asked, None for someone who is not a carer.
+    assert [at_home and at_home.carer.id for at_home in found] == [
+        families[2][0],
+        None,
+        families[0][0],
+    ]
+    assert [at_home and at_home.family.id for at_home in found] == [
+        families[2][1].id,
+        None,
+        families[0][1].id,
+    ]
+    assert len([q for q in queries if q.lstrip().upper().startswith("SELECT")]) == 1
