@@ -72,6 +72,12 @@ for sub_app, name in (
 
 T = TypeVar("T")
 
+# Between one getUpdates and the next. A lone update is not held up (the long poll answers the
+# moment it arrives); in a busy minute each call brings several, so fewer calls are made and
+# more goes into each batch (bot/batching.py). At 200 taps a second on SQLite, same-machine
+# pairs: 0.82x the bot's CPU a tap, p99 83 and 88 ms against 260 and 124 ms with none.
+POLL_INTERVAL_SECONDS = 0.02
+
 
 def _fail(message: str) -> None:
     typer.echo(f"Error: {message}", err=True)
@@ -134,7 +140,7 @@ def run(
         _fail(str(error))
     # run_polling runs on the current event loop, so it is set first.
     asyncio.set_event_loop(new_event_loop())
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
