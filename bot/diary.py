@@ -243,21 +243,6 @@ class Tap:
     code: str
 
 
-async def record_answer(
-    session: AsyncSession,
-    clock: Clock,
-    *,
-    carer_id: int,
-    family: Family,
-    target_id: int,
-    day: date,
-    code: str,
-) -> Answered:
-    """Record (or change) how a target went on a day: `record_answers` for one tap."""
-    tap = Tap(carer_id=carer_id, family=family, target_id=target_id, day=day, code=code)
-    return (await record_answers(session, clock, [tap]))[0]
-
-
 async def record_answers(session: AsyncSession, clock: Clock, taps: list[Tap]) -> list[Answered]:
     """Record (or change) how a target went on a day, for each tap, in order; what each came to.
     A tap's target must be on that day's card (the family's plan in force that day) and the day
@@ -306,11 +291,14 @@ async def record_answers(session: AsyncSession, clock: Clock, taps: list[Tap]) -
     if rows:
         connection = await session.connection()
         await connection.execute(_UPSERT_ANSWER[dialect_name(session)], list(rows.values()))
+    results = []
     for index, tap in enumerate(taps):
-        if answered[index] is None:
+        result = answered[index]
+        if result is None:
             outcome = await _refusal(session, tap.family, tap.target_id, tap.day, todays[index])
-            answered[index] = Answered(outcome)
-    return [result for result in answered if result is not None]
+            result = Answered(outcome)
+        results.append(result)
+    return results
 
 
 async def _refusal(

@@ -87,7 +87,6 @@ async def identify(update: Update, context: BotContext) -> None:
             async with context.db() as session:
                 if unblocked:
                     await mark_reachable(session, carer.id)
-                    carer.unreachable_at_utc = None
                 if stale:
                     await conversation.clear(session, user.id)
     if update.my_chat_member is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.clock import as_utc
-from bot.diary import AnswerOutcome, record_answer, today_for
+from bot.diary import AnswerOutcome, Tap, record_answers, today_for
 from bot.models import Carer, DiaryAnswer, Family, Target
 from tests.factories import enrolled_carer
 
@@ -30,20 +30,14 @@ async def test_two_carers_tapping_the_same_target_keep_the_later_answer(services
     day = today_for(family, clock)
 
     async with services.sessions.begin() as session:
-        answered = await record_answer(
-            session, clock, carer_id=first.id, family=family, target_id=target_id, day=day, code="5"
+        [answered] = await record_answers(
+            session, clock, [Tap(first.id, family, target_id, day, "5")]
         )
     assert answered.outcome is AnswerOutcome.SAVED
     clock.advance(minutes=3)
     async with services.sessions.begin() as session:
-        answered = await record_answer(
-            session,
-            clock,
-            carer_id=second_id,
-            family=family,
-            target_id=target_id,
-            day=day,
-            code="2",
+        [answered] = await record_answers(
+            session, clock, [Tap(second_id, family, target_id, day, "2")]
         )
     assert answered.outcome is AnswerOutcome.SAVED
     assert answered.card is not None
