@@ -52,6 +52,24 @@ async def enrolled_carer(
         return carer
 
 
+async def another_carer(
+    services: Services, clock: ManualClock, family_id: int, *, telegram_user_id: int
+) -> int:
+    """A second carer of the family (a parent, a grandparent), not yet consented; their id."""
+    async with services.sessions.begin() as session:
+        carer = Carer(
+            family_id=family_id,
+            telegram_user_id=telegram_user_id,
+            chat_id=telegram_user_id,
+            enrolled_at_utc=clock.now(),
+            reminder_days="daily",
+            paused=False,
+        )
+        session.add(carer)
+        await session.flush()
+        return carer.id
+
+
 async def queued_messages(services: Services, clock: ManualClock, count: int) -> None:
     """`count` reminders in the outbox, pending, one a chat (chats 0, 1, ...)."""
     async with services.sessions.begin() as session:

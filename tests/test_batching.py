@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.batching import Batcher
 from bot.diary import AnswerOutcome, Tap, record_answers, today_for
 from bot.enrolment import find_carers_at_home
-from bot.models import Carer, DiaryAnswer, Family, Plan, Target
-from tests.factories import enrolled_carer
+from bot.models import DiaryAnswer, Family, Plan, Target
+from tests.factories import another_carer, enrolled_carer
 
 
 async def _families(services, clock, count):
@@ -128,18 +128,7 @@ async def test_two_carers_tapping_the_same_target_in_one_batch_keep_the_later(se
     # As when they tap a moment apart (test_diary_answers): the later answer is the one kept,
     # and each card shows its own tap's.
     [(first_carer, family, target_id)] = await _families(services, clock, 1)
-    async with services.sessions.begin() as session:
-        second = Carer(
-            family_id=family.id,
-            telegram_user_id=3001,
-            chat_id=3001,
-            enrolled_at_utc=clock.now(),
-            reminder_days="daily",
-            paused=False,
-        )
-        session.add(second)
-        await session.flush()
-        second_carer = second.id
+    second_carer = await another_carer(services, clock, family.id, telegram_user_id=3001)
     recorder = _recorder(services, clock)
     today = today_for(family, clock)
 

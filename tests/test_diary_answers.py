@@ -6,24 +6,14 @@ from sqlalchemy import select
 
 from bot.clock import as_utc
 from bot.diary import AnswerOutcome, Tap, record_answers, today_for
-from bot.models import Carer, DiaryAnswer, Family, Target
-from tests.factories import enrolled_carer
+from bot.models import DiaryAnswer, Family, Target
+from tests.factories import another_carer, enrolled_carer
 
 
 async def test_two_carers_tapping_the_same_target_keep_the_later_answer(services, clock):
     first = await enrolled_carer(services, clock, activities=["com-point-to-toy"])
-    async with services.sessions.begin() as session:
-        second = Carer(
-            family_id=first.family_id,
-            telegram_user_id=1002,
-            chat_id=1002,
-            enrolled_at_utc=clock.now(),
-            reminder_days="daily",
-            paused=False,
-        )
-        session.add(second)
-        await session.flush()
-        second_id = second.id
+    second_id = await another_carer(services, clock, first.family_id, telegram_user_id=1002)
+    async with services.sessions() as session:
         target_id = await session.scalar(select(Target.id))
         family = await session.get(Family, first.family_id)
     assert family is not None and target_id is not None
