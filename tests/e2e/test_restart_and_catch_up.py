@@ -21,6 +21,14 @@ async def _joined(bot, fake, *, at: str = "18:30"):
     return family_id, parent
 
 
+async def _asked_for_a_typed_time(parent) -> None:
+    """/time, then "Another time…": the bot waits for a typed time."""
+    await parent.send("/time")
+    ask = await parent.wait_for(lambda m: "daily reminder now" in m.plain)
+    await parent.tap(ask, button_text="Another time…")
+    await parent.wait_for(lambda m: "Please type the time" in m.plain)
+
+
 def _reminders(parent) -> list:
     return [message for message in parent.inbox() if REMINDER in message.plain]
 
@@ -76,10 +84,7 @@ async def test_down_past_the_window_the_day_is_recorded_as_missed(bot, fake, clo
 
 async def test_a_question_asked_before_a_restart_is_answered_after_it(bot, fake, clock):
     _, parent = await _joined(bot, fake)
-    await parent.send("/time")
-    ask = await parent.wait_for(lambda m: "daily reminder now" in m.plain)
-    await parent.tap(ask, button_text="Another time…")
-    await parent.wait_for(lambda m: "Please type the time" in m.plain)
+    await _asked_for_a_typed_time(parent)
     await bot.restart()
     await parent.send("20:15")
     ask_days = await parent.wait_for(lambda m: "On which days?" in m.plain)
@@ -91,10 +96,7 @@ async def test_a_question_asked_before_a_restart_is_answered_after_it(bot, fake,
 
 async def test_a_question_left_unanswered_for_half_an_hour_is_forgotten(bot, fake, clock):
     _, parent = await _joined(bot, fake)
-    await parent.send("/time")
-    ask = await parent.wait_for(lambda m: "daily reminder now" in m.plain)
-    await parent.tap(ask, button_text="Another time…")
-    await parent.wait_for(lambda m: "Please type the time" in m.plain)
+    await _asked_for_a_typed_time(parent)
     clock.advance(minutes=31)
     # Typed long after: a note for the diary, not the answer to a question asked long ago.
     await parent.send("20:15")
