@@ -36,14 +36,7 @@ async def enrolled_carer(
             targets=specs_from_ids(services.library, activities or DEFAULT_ACTIVITIES),
             starts_on=plan_from or date(2020, 1, 1),
         )
-        carer = Carer(
-            family_id=family.id,
-            telegram_user_id=telegram_user_id,
-            chat_id=telegram_user_id,
-            enrolled_at_utc=clock.now(),
-            reminder_days="daily",
-            paused=False,
-        )
+        carer = _new_carer(clock, family.id, telegram_user_id)
         session.add(carer)
         await record_consent(session, clock, carer)
         set_reminder_time(clock, carer, reminder_time)
@@ -57,17 +50,22 @@ async def another_carer(
 ) -> int:
     """A second carer of the family (a parent, a grandparent), not yet consented; their id."""
     async with services.sessions.begin() as session:
-        carer = Carer(
-            family_id=family_id,
-            telegram_user_id=telegram_user_id,
-            chat_id=telegram_user_id,
-            enrolled_at_utc=clock.now(),
-            reminder_days="daily",
-            paused=False,
-        )
+        carer = _new_carer(clock, family_id, telegram_user_id)
         session.add(carer)
         await session.flush()
         return carer.id
+
+
+def _new_carer(clock: ManualClock, family_id: int, telegram_user_id: int) -> Carer:
+    """A carer just enrolled: no consent, time or days chosen yet."""
+    return Carer(
+        family_id=family_id,
+        telegram_user_id=telegram_user_id,
+        chat_id=telegram_user_id,
+        enrolled_at_utc=clock.now(),
+        reminder_days="daily",
+        paused=False,
+    )
 
 
 async def queued_messages(services: Services, clock: ManualClock, count: int) -> None:
