@@ -9,9 +9,11 @@ batch: one transaction and one set of queries for all of it (`bot.diary.record_a
 answers as fast as before; a busy one does more in each transaction the busier it is (the
 "group commit" of databases).
 
-A failing batch is tried again one item at a time, so one item's error (a target deleted that
-instant) is its own alone. One chat's updates are never in the same batch: the update processor
-(bot/updates.py) hands a chat its next update only when the last is done.
+A batch the database refuses for what an item holds (an integrity or data error: a target
+deleted that instant) is tried again one item at a time, so that error is the item's alone. Any
+other failure (the database away) is every item's at once, with no retries. One chat's updates
+are never in the same batch: the update processor (bot/updates.py) hands a chat its next update
+only when the last is done.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -83,16 +86,26 @@ class Batcher(Generic[Item, Result]):
         try:
             async with self._sessions.begin() as session:
                 results = await self._work(session, [item for item, _ in waiting])
-        except Exception as error:
-            if len(waiting) > 1:
-                log.warning("%s: a batch of %d failed; each alone", self.name, len(waiting))
-                for one in waiting:
-                    await self._do([one])
+        except (IntegrityError, DataError) as error:
+            if len(waiting) == 1:
+                _fail(waiting, error)
                 return
-            _item, future = waiting[0]
-            if not future.done():
-                future.set_exception(error)
+            # Refused for what one item holds (a target deleted that instant): each alone.
+            log.warning("%s: a batch of %d was refused; each alone", self.name, len(waiting))
+            for one in waiting:
+                await self._do([one])
+            return
+        except Exception as error:
+            # The database away or failing: the same for every item, so no item is tried again
+            # (one at a time, each would wait for the same failure).
+            _fail(waiting, error)
             return
         for (_item, future), result in zip(waiting, results, strict=True):
             if not future.done():
                 future.set_result(result)
+
+
+def _fail(waiting: list[tuple[Item, asyncio.Future[Result]]], error: Exception) -> None:
+    for _item, future in waiting:
+        if not future.done():
+            future.set_exception(error)

@@ -9,8 +9,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.batching import Batcher
 from bot.diary import AnswerOutcome, Tap, record_answers, today_for
@@ -211,3 +211,21 @@ async def test_the_carers_behind_updates_arriving_together_are_found_in_one_quer
         families[0][1].id,
     ]
     assert len([q for q in queries if q.lstrip().upper().startswith("SELECT")]) == 1
+
+
+async def test_a_batch_that_fails_for_every_item_fails_at_once_without_retries(services, clock):
+    # As when the database is away: the failure is not any one item's, so nothing is tried
+    # again item by item (each would wait for the same failure).
+    calls: list[int] = []
+
+    async def broken(session, items):
+        calls.append(len(items))
+        await session.execute(text("SELECT * FROM no_such_table"))
+        return items
+
+    batcher = Batcher(services.sessions, broken, name="broken")
+
+    outcomes = await asyncio.gather(*(batcher.run(n) for n in range(3)), return_exceptions=True)
+
+    assert all(isinstance(outcome, DBAPIError) for outcome in outcomes)
+    assert calls == [3]
