@@ -1,30 +1,27 @@
 """The stack's floor for a tap: a bot with nothing of ours but its plumbing, for `python -m bench
 --only floor`.
 
-It is built as `portage-bot run` builds the real bot (bot.app.build_application): the same bot
-class, HTTP client, rate limiter, update processor, uvloop's event loop, polling with the same
-allowed updates. It has one handler: a tap is answered ("Saved") and its card edited with the
-card's own text (and what was tapped) and buttons, as the real bot does after an answer, but
-with no database, no templates and no checks. What it costs a tap is what python-telegram-bot,
-aiohttp and the event loop cost; the real bot's figure minus this one is what the project's own
-code costs.
+It is built as `portage-bot run` builds the real bot: the same Bot API client (bot.app.build_bot:
+its HTTP client, rate limiter and address), update processor, uvloop's event loop, and polling
+with the same allowed updates and interval. It has one handler: a tap is answered ("Saved") and
+its card edited with the card's own text (and what was tapped) and buttons, as the real bot does
+after an answer, but with no database, no templates and no checks. What it costs a tap is what
+python-telegram-bot, aiohttp and the event loop cost; the real bot's figure minus this one is
+what the project's own code costs.
 
-Usage: .venv/bin/python bench/bare_bot.py (TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL from
-the environment, as `portage-bot run`).
+Usage: .venv/bin/python bench/bare_bot.py (settings from the environment, as `portage-bot run`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from bot.cli import new_event_loop
-from bot.rate_limit import TelegramLimits
-from bot.telegram_bot import PortageBot
-from bot.telegram_http import AiohttpRequest
+from bot.app import build_bot
+from bot.cli import POLL_INTERVAL_SECONDS, new_event_loop
+from bot.config import Settings
 from bot.updates import PerChatUpdateProcessor
 from bot.webhook import ALLOWED_UPDATES
 
@@ -57,24 +54,16 @@ async def _menu(application) -> None:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    base_url = os.environ["TELEGRAM_API_BASE_URL"]
-    bot = PortageBot(
-        os.environ["TELEGRAM_BOT_TOKEN"],
-        base_url=base_url,
-        request=AiohttpRequest(connection_pool_size=32, pool_timeout=10),
-        get_updates_request=AiohttpRequest(),
-        rate_limiter=TelegramLimits(overall_per_second=30),
-    )
     application = (
         ApplicationBuilder()
-        .bot(bot)
+        .bot(build_bot(Settings()))
         .post_init(_menu)
         .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
     application.add_handler(CallbackQueryHandler(_tapped))
     asyncio.set_event_loop(new_event_loop())
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS)
 
 
 if __name__ == "__main__":

@@ -128,19 +128,16 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     )
 
 
-def build_application(
+def build_bot(
     settings: Settings,
     *,
-    clock: Clock | None = None,
     request: BaseRequest | None = None,
-    run_jobs: bool = True,
     rate_limiter: BaseRateLimiter | None = None,
-) -> BotApplication:
-    """A ready Application. Tests pass a ManualClock and `run_jobs=False`, and drive the ticks."""
+) -> PortageBot:
+    """The bot's Bot API client: its HTTP client, limits and API address (bench/bare_bot.py
+    builds its bare bot with it too, so the two differ only in what runs on top)."""
     token = require_token(settings)
-    logs.keep_payloads_out_of_logs()
-    services = build_services(settings, clock or SystemClock())
-    bot = PortageBot(
+    return PortageBot(
         token,
         base_url=settings.telegram_api_base_url,
         base_file_url=file_url_for(settings.telegram_api_base_url),
@@ -151,6 +148,20 @@ def build_application(
             rate_limiter or TelegramLimits(overall_per_second=settings.telegram_messages_per_second)
         ),
     )
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    run_jobs: bool = True,
+    rate_limiter: BaseRateLimiter | None = None,
+) -> BotApplication:
+    """A ready Application. Tests pass a ManualClock and `run_jobs=False`, and drive the ticks."""
+    bot = build_bot(settings, request=request, rate_limiter=rate_limiter)
+    logs.keep_payloads_out_of_logs()
+    services = build_services(settings, clock or SystemClock())
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)

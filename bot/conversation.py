@@ -4,13 +4,18 @@ instance picks the conversation up where it was."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.models import ChatState
+
+# A question the bot asked ("which time?") is forgotten after this, so a later note is never
+# mistaken for an answer to it.
+AWAITING_EXPIRES = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,11 @@ async def expect(
 
 async def clear(session: AsyncSession, telegram_user_id: int) -> None:
     await session.execute(delete(ChatState).where(ChatState.telegram_user_id == telegram_user_id))
+
+
+def is_stale(state: ChatState | None, now: datetime, *, is_command: bool) -> bool:
+    """A question the bot asked that the user's next update no longer answers: a command
+    changes the subject, and an old question is forgotten."""
+    return state is not None and (
+        is_command or now - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
+    )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot import callbacks, conversation
-from bot.clock import as_utc
 from bot.context import BotApplication, BotContext
 from bot.enrolment import consent_needed, find_staff, mark_reachable
 from bot.i18n import language_of
@@ -18,10 +16,6 @@ from bot.staff import member_of
 from handlers import ACCESS_GROUP
 
 log = logging.getLogger(__name__)
-
-# A question the bot asked ("which time?") is forgotten after this, so a later note is never
-# mistaken for an answer to it.
-AWAITING_EXPIRES = timedelta(minutes=30)
 
 # Taps and commands that belong to finishing enrolment.
 _CONSENT_STEP = (callbacks.CONSENT_PREFIX, callbacks.LANGUAGE_PREFIX)
@@ -68,7 +62,7 @@ async def identify(update: Update, context: BotContext) -> None:
                 # A visitor or manager: their own conversations take it from here.
                 context.staff = member_of(staff)
                 state = await session.get(ChatState, user.id)
-                if _is_stale(context, state, is_command=is_command):
+                if conversation.is_stale(state, context.clock.now(), is_command=is_command):
                     await conversation.clear(session, user.id)
                 return
     # Until we know their choice, a parent reads the language their Telegram app is set to.
@@ -82,7 +76,7 @@ async def identify(update: Update, context: BotContext) -> None:
         context.language = carer.language
         # They are talking to us again, so they unblocked the bot.
         unblocked = carer.unreachable_at_utc is not None and bool(message or update.callback_query)
-        stale = _is_stale(context, at_home.awaiting, is_command=is_command)
+        stale = conversation.is_stale(at_home.awaiting, context.clock.now(), is_command=is_command)
         if unblocked or stale:
             async with context.db() as session:
                 if unblocked:
@@ -116,14 +110,6 @@ async def identify(update: Update, context: BotContext) -> None:
         context.choosing_first_time = True
         if not (_callback_matches(update, _TIME_STEP) or _is_time_step_message(update)):
             await _ask_to_finish(update, context, "time")
-
-
-def _is_stale(context: BotContext, state: ChatState | None, *, is_command: bool) -> bool:
-    """A question the bot asked that this update no longer answers: a command changes the
-    subject, and an old question is forgotten."""
-    return state is not None and (
-        is_command or context.clock.now() - as_utc(state.updated_at_utc) > AWAITING_EXPIRES
-    )
 
 
 def _is_time_step_message(update: Update) -> bool:
