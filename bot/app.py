@@ -137,6 +137,8 @@ def build_bot(
     """The bot's Bot API client: its HTTP client, limits and API address (bench/bare_bot.py
     builds its bare bot with it too, so the two differ only in what runs on top)."""
     token = require_token(settings)
+    # First: PTB logs its API address, token and all, at DEBUG as the bot is made.
+    logs.keep_payloads_out_of_logs()
     return PortageBot(
         token,
         base_url=settings.telegram_api_base_url,
@@ -160,7 +162,6 @@ def build_application(
 ) -> BotApplication:
     """A ready Application. Tests pass a ManualClock and `run_jobs=False`, and drive the ticks."""
     bot = build_bot(settings, request=request, rate_limiter=rate_limiter)
-    logs.keep_payloads_out_of_logs()
     services = build_services(settings, clock or SystemClock())
     builder = (
         ApplicationBuilder()
