@@ -21,6 +21,7 @@ from bench.common import (
     log,
     make_due_now,
     median,
+    no_harness_pauses,
     open_stage,
     percentile,
     scaled,
@@ -174,7 +175,8 @@ async def _run(kind: str, options: Options, *, bare: bool) -> list[Row]:
         log(f"replies/{kind}: {parents:,} taps, as fast as the fake can push them")
         users = [fake.user(user_id) for user_id in seeded.user_ids]
         burst = [(u, reminders[u.id], answer_button(reminders[u.id], "y")) for u in users]
-        burst_run = await _tap_all(fake, burst, bot, rate=None, within=parents / 20 + 60)
+        with no_harness_pauses():
+            burst_run = await _tap_all(fake, burst, bot, rate=None, within=parents / 20 + 60)
         await fake.wait_idle(timeout=300, quiet=1.0)  # the cards' edits too
         recorded = await answers_recorded(services, "yes")
 
@@ -183,7 +185,8 @@ async def _run(kind: str, options: Options, *, bare: bool) -> list[Row]:
         for user in users[:paced]:
             card = next(m for m in user.inbox() if m.message_id == reminders[user.id].message_id)
             steady.append((user, card, answer_button(card, "l")))
-        paced_run = await _tap_all(fake, steady, bot, rate=PACED_RATE, within=paced / 20 + 60)
+        with no_harness_pauses():
+            paced_run = await _tap_all(fake, steady, bot, rate=PACED_RATE, within=paced / 20 + 60)
         await fake.wait_idle(timeout=300, quiet=1.0)
         paced_recorded = await answers_recorded(services, "a_little")
         stats = await bot.stop()
