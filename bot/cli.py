@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
@@ -71,6 +73,7 @@ for sub_app, name in (
     app.add_typer(sub_app, name=name)
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Between one getUpdates and the next. A lone update is not held up (the long poll answers the
 # moment it arrives); in a busy minute each call brings several, so fewer calls are made and
@@ -131,6 +134,7 @@ def run(
             require_webhook(settings)
         except (MissingTokenError, MissingWebhookSettingsError) as error:
             _fail(str(error))
+        set_start_up_aside()
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             runner.run(run_webhook(settings))
         return
@@ -140,7 +144,22 @@ def run(
         _fail(str(error))
     # run_polling runs on the current event loop, so it is set first.
     asyncio.set_event_loop(new_event_loop())
+    set_start_up_aside()
     application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS)
+
+
+def set_start_up_aside() -> None:
+    """Keep what start-up made (modules, classes, the handlers, the templates) out of the garbage
+    collector's sight for the life of the process.
+
+    Those 150,000-odd objects live as long as the bot does, yet every full collection walked
+    them all: 75-200 ms with the event loop stopped, every second or so in a burst of taps.
+    Frozen, they are never walked again; the objects each update makes still are. Called once,
+    by the process that owns the heap (not by tests that build the bot inside theirs).
+    """
+    gc.collect()
+    gc.freeze()
+    log.info("start-up objects set aside from garbage collection: %d", gc.get_freeze_count())
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

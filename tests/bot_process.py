@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -118,6 +119,13 @@ async def wait_for(condition, *, within: float, every: float = 0.25, what: str =
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
         await asyncio.sleep(every)
+
+
+def objects_set_aside(output: str) -> int:
+    """How many start-up objects the bot froze out of garbage collection, from its INFO log
+    (bot.cli.set_start_up_aside); 0 if it never said."""
+    said = re.search(r"set aside from garbage collection: (\d+)", output)
+    return int(said.group(1)) if said else 0
 
 
 def free_port() -> int:

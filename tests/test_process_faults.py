@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import OutboxMessage, SendPace
-from tests.bot_process import BotProcess, free_port, outbox_counts, wait_for
+from tests.bot_process import BotProcess, free_port, objects_set_aside, outbox_counts, wait_for
 from tests.bulk import seed_families
 from tests.fake_bot_api import FakeBotApi
 from tests.harness import most_in_one_second
@@ -121,6 +121,7 @@ async def test_sigterm_mid_fan_out_stops_cleanly_and_loses_nothing(
         )
         # The stop is uvloop's signal handling: `portage-bot run` runs on it.
         assert "bot ready (event loop: uvloop)" in bot.output()
+        assert objects_set_aside(bot.output()) > 100_000
         assert await bot.terminate(within=15) == 0, bot.output()
         counts = await outbox_counts(services)
         # Finished or handed back: nothing left claimed by a process that is gone.

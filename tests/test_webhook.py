@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.outbox import OutboxStatus, enqueue
 from bot.webhook import ALLOWED_UPDATES, SECRET_HEADER, build_web_app
-from tests.bot_process import BotProcess, free_port
+from tests.bot_process import BotProcess, free_port, objects_set_aside
 from tests.conftest import TOKEN
 from tests.fake_bot_api import FakeBotApi, FakeUser
 
@@ -273,6 +273,7 @@ async def test_run_webhook_serves_updates_and_stops_cleanly_on_sigterm(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             health = await _wait_until_healthy(http, bot)
             assert "bot ready (event loop: uvloop)" in bot.output()
+            assert objects_set_aside(bot.output()) > 100_000
             assert health.json() == {
                 "status": "ok",
                 "database": "ok",
