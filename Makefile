@@ -30,6 +30,7 @@ lint: install
 # The benchmark against the fake Bot API, on SQLite and PostgreSQL (bench/__main__.py says what
 # it measures; about 55 minutes on 2 CPUs). Options: make bench BENCH_ARGS="--scale 0.1 --db sqlite"
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # After changing what a parent reads: extract the messages and update every catalog (README,

@@ -291,9 +291,16 @@ def proc_stats(pid: int) -> ProcStats:
     return ProcStats(user + system, rss, hwm, user, system)
 
 
+def _py_spy() -> str | None:
+    """py-spy from the project's venv (`make bench` installs it) or the PATH."""
+    in_venv = PYTHON.parent / "py-spy"
+    return str(in_venv) if in_venv.exists() else shutil.which("py-spy")
+
+
 def _use_py_spy() -> bool:
-    """py-spy when it is installed (BENCH_PROFILER=cprofile to use cProfile anyway)."""
-    return os.environ.get("BENCH_PROFILER", "py-spy") == "py-spy" and bool(shutil.which("py-spy"))
+    """py-spy when it is installed (BENCH_PROFILER=cprofile to use cProfile anyway): it samples
+    from outside, where cProfile in the bot made a tap cost six times its CPU."""
+    return os.environ.get("BENCH_PROFILER", "py-spy") == "py-spy" and _py_spy() is not None
 
 
 class BotProcess(TestsBotProcess):
@@ -332,7 +339,7 @@ class BotProcess(TestsBotProcess):
         # Sampling, every thread (the database driver's too), without slowing the bot much.
         self._spy = subprocess.Popen(
             [
-                "py-spy", "record", "--pid", str(self.pid), "--rate", "200", "--threads",
+                str(_py_spy()), "record", "--pid", str(self.pid), "--rate", "200", "--threads",
                 "--format", "raw", "--output", str(self.profile.with_suffix(".txt")),
                 "--nonblocking",
             ],
