@@ -336,10 +336,12 @@ class BotProcess(TestsBotProcess):
 
     def _launch_py_spy(self) -> None:
         assert self.profile is not None
+        py_spy = _py_spy()
+        assert py_spy is not None  # _use_py_spy() chose it
         # Sampling, every thread (the database driver's too), without slowing the bot much.
         self._spy = subprocess.Popen(
             [
-                str(_py_spy()), "record", "--pid", str(self.pid), "--rate", "200", "--threads",
+                py_spy, "record", "--pid", str(self.pid), "--rate", "200", "--threads",
                 "--format", "raw", "--output", str(self.profile.with_suffix(".txt")),
                 "--nonblocking",
             ],
